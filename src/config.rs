@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Mount options: parsing, escaping, and their checks. Mirrors `fs/overlayfs/params.c`.
+//!
+//! Options are taken one at a time, as the new mount API delivers them (`mount(2)` strings
+//! are split on commas by the VFS first). Each layer path is resolved when its option is
+//! parsed, with the mounter's credentials and working directory, so errors name the option.
+
+#![deny(unsafe_code)]
+
+use crate::vfs::{FsContextLog, Param, Path};
+use kernel::{
+    error::code::ENOPARAM,
+    prelude::*,
+    str::{BStr, CString},
+};
+
+/// Most lower layers one mount may stack (overlayfs's `OVL_MAX_STACK`).
+pub(crate) const MAX_LOWER_LAYERS: usize = 500;
+
+/// A lower layer named by the user: the path as given, and where it resolved to.
+pub(crate) struct LayerSpec {
+    pub(crate) path: Path,
+}
+
+/// The options of one mount, as parsed so far.
+#[derive(Default)]
+pub(crate) struct Config {
+    /// Lower layers, top first.
+    pub(crate) lowers: KVec<LayerSpec>,
+    /// The `lowerdir=` value exactly as given, shown again in `/proc/mounts`.
+    pub(crate) lowerdir_all: Option<CString>,
+}
+
+impl Config {
+    /// Takes one option. Unknown keys get `ENOPARAM`, so the VFS reports them itself.
+    pub(crate) fn parse(&mut self, param: &Param<'_>, log: &FsContextLog<'_>) -> Result {
+        match param.key.to_bytes() {
+            b"lowerdir" => {
+                let Some(value) = param.value else {
+                    log.error(fmt!("lowerdir needs a value"));
+                    return Err(EINVAL);
+                };
+                self.parse_lowerdir(value, log)
+            }
+            b"upperdir" | b"workdir" => {
+                log.error(fmt!(
+                    "{}: a writable upper layer is not supported yet",
+                    param.key.to_str().unwrap_or("?")
+                ));
+                Err(EINVAL)
+            }
+            _ => Err(ENOPARAM),
+        }
+    }
+
+    /// `lowerdir=top:middle:bottom`: replaces any layers given before, as overlayfs does.
+    fn parse_lowerdir(&mut self, value: &CStr, log: &FsContextLog<'_>) -> Result {
+        self.lowers.clear();
+        self.lowerdir_all = None;
+        let value = value.to_bytes();
+        if value.is_empty() {
+            // Like overlayfs: an empty value drops the layers; the mount then fails later
+            // with "missing 'lowerdir'".
+            return Ok(());
+        }
+        if value[0] == b':' {
+            log.error(fmt!("cannot append lower layer"));
+            return Err(EINVAL);
+        }
+        let names = split_lowerdirs(value).inspect_err(|_| {
+            log.error(fmt!("bad lowerdir: unescaped trailing ':', '::' or '\\'"));
+        })?;
+        if names.len() > MAX_LOWER_LAYERS {
+            log.error(fmt!("too many lower directories, limit is {MAX_LOWER_LAYERS}"));
+            return Err(EINVAL);
+        }
+        for name in &names {
+            let path = resolve_dir(name, log)?;
+            self.lowers.push(LayerSpec { path }, GFP_KERNEL)?;
+        }
+        self.lowerdir_all = Some(to_cstring(value)?);
+        Ok(())
+    }
+}
+
+/// Resolves one layer path (already unescaped) and checks that it is a directory.
+fn resolve_dir(name: &CStr, log: &FsContextLog<'_>) -> Result<Path> {
+    let shown = BStr::from_bytes(name.to_bytes());
+    if name.is_empty() {
+        log.error(fmt!("empty lowerdir"));
+        return Err(EINVAL);
+    }
+    let path = Path::lookup(name).inspect_err(|e| {
+        log.error(fmt!("failed to resolve '{shown}': {}", e.to_errno()));
+    })?;
+    if !path.dentry().is_dir() {
+        log.error(fmt!("{shown} is not a directory"));
+        return Err(EINVAL);
+    }
+    Ok(path)
+}
+
+/// Splits a `lowerdir=` value on unescaped colons and removes the escapes (`\:` is a colon in
+/// a name, `\\` a backslash). Fails on an empty trailing layer, on `::` (overlayfs's data-only
+/// layers, not supported here) and on a trailing backslash.
+pub(crate) fn split_lowerdirs(value: &[u8]) -> Result<KVec<CString>> {
+    let mut names = KVec::new();
+    let mut cur = KVec::<u8>::new();
+    let mut bytes = value.iter().copied();
+    let mut ended_with_colon = false;
+    while let Some(b) = bytes.next() {
+        ended_with_colon = false;
+        match b {
+            b'\\' => {
+                let escaped = bytes.next().ok_or(EINVAL)?;
+                cur.push(escaped, GFP_KERNEL)?;
+            }
+            b':' => {
+                if cur.is_empty() {
+                    return Err(EINVAL);
+                }
+                names.push(to_cstring(&cur)?, GFP_KERNEL)?;
+                cur.clear();
+                ended_with_colon = true;
+            }
+            _ => cur.push(b, GFP_KERNEL)?,
+        }
+    }
+    if ended_with_colon {
+        return Err(EINVAL);
+    }
+    names.push(to_cstring(&cur)?, GFP_KERNEL)?;
+    Ok(names)
+}
+
+/// Copies `bytes` into a new C string, byte for byte.
+pub(crate) fn to_cstring(bytes: &[u8]) -> Result<CString> {
+    let mut v = KVec::with_capacity(bytes.len() + 1, GFP_KERNEL)?;
+    v.extend_from_slice(bytes, GFP_KERNEL)?;
+    v.push(0, GFP_KERNEL)?;
+    let s = CStr::from_bytes_with_nul(&v).map_err(|_| EINVAL)?;
+    Ok(CString::try_from(s)?)
+}

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Looking a name up across the layers. Mirrors `fs/overlayfs/namei.c`.
+//!
+//! The rules, from overlayfs.rst: layers are searched top-down. A non-directory hides every
+//! layer below it. A directory merges with same-named directories below it, until a layer
+//! has a non-directory or a whiteout of that name, or the directory is opaque. A whiteout
+//! hides the name in every layer below it.
+
+#![deny(unsafe_code)]
+
+use crate::{
+    inode::{self, LowerEntry, RovlInode},
+    super_block::fs_of,
+    vfs::{namei, Inode, InodeWith},
+    xattr,
+};
+use kernel::{prelude::*, sync::aref::ARef};
+
+/// Looks `name` up under the merged directory `dir`.
+pub(crate) fn lookup(dir: &InodeWith<RovlInode>, name: &[u8]) -> Result<Option<ARef<Inode>>> {
+    let sb = dir.inode().sb();
+    let fs = fs_of(sb)?;
+    let mut found: KVec<LowerEntry> = KVec::new();
+    {
+        let _creds = fs.override_creds();
+        for parent in dir.data().lowers.iter() {
+            let layer = fs.layers.layer(parent.layer);
+            let Some(real) = namei::lookup_positive(&layer.mnt, name, &parent.dentry)? else {
+                continue;
+            };
+            let real_inode = real.inode().ok_or(EIO)?;
+            if real_inode.is_whiteout() {
+                break;
+            }
+            if !real.is_dir() {
+                // A non-directory is the answer if nothing was found above it; below a
+                // directory it ends the merge.
+                if found.is_empty() {
+                    found.push(LowerEntry::new(parent.layer, real), GFP_KERNEL)?;
+                }
+                break;
+            }
+            let opaque = xattr::is_opaque_dir(&layer.mnt, &real);
+            found.push(LowerEntry::new(parent.layer, real), GFP_KERNEL)?;
+            if opaque {
+                break;
+            }
+        }
+    }
+    if found.is_empty() {
+        return Ok(None);
+    }
+    inode::get(sb, fs, found).map(Some)
+}

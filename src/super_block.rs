@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The filesystem type and its super block: mount, statfs, `/proc/mounts`. Mirrors
+//! `fs/overlayfs/super.c`.
+
+#![deny(unsafe_code)]
+
+use crate::{
+    config::Config,
+    inode::{self, LowerEntry, RovlInode},
+    layers::LayerStack,
+    vfs::{
+        self, cred, sb::Kstatfs, sb::NewSuperBlock, seq::SeqFile, CredGuard, Dentry,
+        FsContextLog, Inode, InodeWith, Param, PathRef, SuperBlock,
+    },
+    xattr,
+};
+use core::sync::atomic::{AtomicU64, Ordering};
+use kernel::{cred::Credential, prelude::*, str::CString, sync::aref::ARef};
+
+/// `OVERLAYFS_SUPER_MAGIC`: rovl reports overlayfs's magic, since it implements its format
+/// and semantics and tools that check for an overlay should treat it as one.
+pub(crate) const OVERLAYFS_SUPER_MAGIC: u64 = 0x794c7630;
+
+/// The rovl filesystem type.
+pub(crate) struct Rovl;
+
+/// One rovl mount.
+pub(crate) struct RovlFs {
+    pub(crate) layers: LayerStack,
+    /// The mounter's credentials, used for every access to the layers.
+    pub(crate) creds: ARef<Credential>,
+    lowerdir_all: Option<CString>,
+    /// Longest name any layer allows.
+    namelen: isize,
+    /// Source of inode numbers for directories when real ones may collide.
+    last_ino: AtomicU64,
+}
+
+impl RovlFs {
+    /// Acts with the mounter's credentials until the guard is dropped.
+    pub(crate) fn override_creds(&self) -> CredGuard<'_> {
+        CredGuard::new(&self.creds)
+    }
+
+    pub(crate) fn next_ino(&self) -> u64 {
+        self.last_ino.fetch_add(1, Ordering::Relaxed) + 1
+    }
+}
+
+impl vfs::FileSystem for Rovl {
+    const NAME: &'static CStr = c"rovl";
+    type Context = Config;
+    type Data = RovlFs;
+    type InodeData = RovlInode;
+
+    fn parse_param(ctx: &mut Config, param: &Param<'_>, log: &FsContextLog<'_>) -> Result {
+        ctx.parse(param, log)
+    }
+
+    fn fill_super(
+        ctx: &mut Config,
+        sb: &NewSuperBlock<'_, Self>,
+        log: &FsContextLog<'_>,
+    ) -> Result<RovlFs> {
+        if ctx.lowers.is_empty() {
+            log.error(fmt!("missing 'lowerdir'"));
+            return Err(EINVAL);
+        }
+        let creds = cred::prepare_creds()?;
+        let layers = LayerStack::new(&ctx.lowers, log)?;
+        let depth = layers.max_stack_depth() + 1;
+        if depth > vfs::sb::MAX_STACK_DEPTH {
+            log.error(fmt!("maximum fs stacking depth exceeded"));
+            return Err(EINVAL);
+        }
+        let mut namelen = 0;
+        for layer in layers.lowers.iter() {
+            let mut st = Kstatfs::default();
+            vfs::sb::statfs(PathRef::new(&layer.mnt, layer.mnt.root()), &mut st)?;
+            namelen = namelen.max(st.namelen());
+        }
+        sb.set_stack_depth(depth);
+        sb.set_magic(OVERLAYFS_SUPER_MAGIC);
+        sb.set_max_file_size();
+        sb.set_posix_acl();
+        // No upper layer: the overlay is read-only.
+        sb.set_rdonly();
+        Ok(RovlFs {
+            layers,
+            creds,
+            lowerdir_all: ctx.lowerdir_all.take(),
+            namelen,
+            last_ino: AtomicU64::new(1),
+        })
+    }
+
+    fn make_root(sb: &SuperBlock, fs: &RovlFs) -> Result<ARef<Inode>> {
+        let mut lowers = KVec::with_capacity(fs.layers.lowers.len(), GFP_KERNEL)?;
+        for (index, layer) in fs.layers.lowers.iter().enumerate() {
+            lowers.push(LowerEntry::new(index, layer.mnt.root().into()), GFP_KERNEL)?;
+        }
+        inode::get(sb, fs, lowers)
+    }
+
+    fn reconfigure(
+        _ctx: &mut Config,
+        sb: &SuperBlock,
+        _fs: &RovlFs,
+        rdonly: bool,
+        log: &FsContextLog<'_>,
+    ) -> Result {
+        if !rdonly && sb.is_rdonly() {
+            log.error(fmt!("no upper layer: cannot remount read-write"));
+            return Err(EROFS);
+        }
+        Ok(())
+    }
+
+    fn statfs(fs: &RovlFs, buf: &mut Kstatfs) -> Result {
+        let top = fs.layers.layer(0);
+        {
+            let _creds = fs.override_creds();
+            vfs::sb::statfs(PathRef::new(&top.mnt, top.mnt.root()), buf)?;
+        }
+        buf.set_type(OVERLAYFS_SUPER_MAGIC);
+        buf.set_namelen(fs.namelen);
+        Ok(())
+    }
+
+    fn show_options(fs: &RovlFs, seq: &mut SeqFile) -> Result {
+        if let Some(lowerdir) = &fs.lowerdir_all {
+            seq.puts(c",lowerdir=");
+            // As `seq_show_option()`: these would end or split the option in /proc/mounts.
+            seq.escape(lowerdir.to_bytes(), c", \t\n\\");
+        }
+        Ok(())
+    }
+
+    fn d_real(dentry: &Dentry, metadata: bool) -> Option<&Dentry> {
+        let inode = dentry.inode()?.own::<Rovl>()?;
+        let real = inode.data().real();
+        // Only regular files have data elsewhere; other types answer for themselves.
+        if !real.dentry.inode()?.is_regular() {
+            return None;
+        }
+        Some(real.dentry.real(metadata))
+    }
+
+    fn xattr_get(
+        dentry: &Dentry,
+        inode: &InodeWith<RovlInode>,
+        name: &CStr,
+        buf: Option<&mut [u8]>,
+    ) -> Result<usize> {
+        xattr::get(dentry, inode, name, buf)
+    }
+
+    fn xattr_set(
+        dentry: &Dentry,
+        inode: &InodeWith<RovlInode>,
+        name: &CStr,
+        value: Option<&[u8]>,
+        flags: i32,
+    ) -> Result {
+        xattr::set(dentry, inode, name, value, flags)
+    }
+}
+
+/// The mount data of the super block `sb` belongs to; rovl's inodes exist only on its own.
+pub(crate) fn fs_of(sb: &SuperBlock) -> Result<&RovlFs> {
+    sb.data::<Rovl>().ok_or(EIO)
+}

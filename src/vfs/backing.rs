@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Backing files: the real files behind a stacking filesystem's open files.
+//!
+//! C headers: [`include/linux/backing-file.h`](srctree/include/linux/backing-file.h)
+//!
+//! A backing file is opened on the real path but remembers the user-visible file, so that
+//! `/proc/<pid>/maps` and friends show the stacked path while the I/O goes straight to the real
+//! file. Reads, splices and maps are done with the credentials given here.
+
+use super::{
+    bindings,
+    file::{MmapRequest, ReadRequest, SpliceReadRequest},
+    path::PathRef,
+};
+use core::ptr::NonNull;
+use kernel::{cred::Credential, fs::File, prelude::*, sync::aref::ARef};
+
+fn ctx(cred: &Credential) -> bindings::backing_file_ctx {
+    bindings::backing_file_ctx {
+        cred: cred.as_ptr(),
+        accessed: None,
+        end_write: None,
+    }
+}
+
+/// Opens the real file at `real` for `user_file`, with `flags` and `cred`.
+pub(crate) fn open(
+    user_file: &File,
+    flags: u32,
+    real: PathRef<'_>,
+    cred: &Credential,
+) -> Result<ARef<File>> {
+    // SAFETY: all pointers are valid for the call.
+    let ptr = unsafe {
+        bindings::backing_file_open(user_file.as_ptr(), flags as c_int, real.as_raw(), cred.as_ptr())
+    };
+    let ptr = NonNull::new(kernel::error::from_err_ptr(ptr)?).ok_or(ENOMEM)?;
+    // SAFETY: `backing_file_open` returned a new file reference, owned by the `ARef` now.
+    Ok(unsafe { ARef::from_raw(ptr.cast::<File>()) })
+}
+
+fn to_len(ret: isize) -> Result<usize> {
+    if ret < 0 {
+        Err(Error::from_errno(ret as c_int))
+    } else {
+        Ok(ret as usize)
+    }
+}
+
+/// Serves `req` from `real`, a file from [`open`].
+pub(crate) fn read_iter(real: &File, req: ReadRequest<'_>, cred: &Credential) -> Result<usize> {
+    let mut ctx = ctx(cred);
+    // SAFETY: the request's pointers are valid for its lifetime; `real` is a backing file.
+    to_len(unsafe {
+        bindings::backing_file_read_iter(
+            real.as_ptr(),
+            req.iter,
+            req.iocb,
+            (*req.iocb).ki_flags,
+            &mut ctx,
+        )
+    })
+}
+
+/// Serves a splice read from `real`, a file from [`open`].
+pub(crate) fn splice_read(
+    real: &File,
+    req: SpliceReadRequest<'_>,
+    cred: &Credential,
+) -> Result<usize> {
+    let mut ctx = ctx(cred);
+    // SAFETY: `ppos` is valid for the request; `backing_file_splice_read` uses only `ki_filp`
+    // and `ki_pos` of the kiocb, which play the role of `init_sync_kiocb`.
+    let mut iocb = bindings::kiocb {
+        ki_filp: req.file,
+        ki_pos: unsafe { *req.ppos },
+        ..Default::default()
+    };
+    // SAFETY: all pointers are valid for the call; `real` is a backing file.
+    let ret = unsafe {
+        bindings::backing_file_splice_read(
+            real.as_ptr(),
+            &mut iocb,
+            req.pipe,
+            req.len,
+            req.flags,
+            &mut ctx,
+        )
+    };
+    // SAFETY: `ppos` is valid for the request.
+    unsafe { *req.ppos = iocb.ki_pos };
+    to_len(ret)
+}
+
+/// Maps `real`, a file from [`open`], in place of the user's file.
+pub(crate) fn mmap(real: &File, req: MmapRequest<'_>, cred: &Credential) -> Result {
+    let mut ctx = ctx(cred);
+    // SAFETY: `vma` is valid under the mmap lock the caller holds; `real` is a backing file.
+    kernel::error::to_result(unsafe { bindings::backing_file_mmap(real.as_ptr(), req.vma, &mut ctx) })
+}

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Directory entries.
+//!
+//! C headers: [`include/linux/dcache.h`](srctree/include/linux/dcache.h)
+
+use super::{bindings, inode::Inode, sb::SuperBlock};
+use core::ptr::NonNull;
+use kernel::{
+    sync::aref::{ARef, AlwaysRefCounted},
+    types::Opaque,
+};
+
+/// A directory entry: `struct dentry`, of any filesystem.
+///
+/// A dentry names an inode (a positive dentry) or records that a name does not exist (a
+/// negative one). Its inode, once set, stays set while the dentry is referenced, except that
+/// unlink may turn a positive dentry negative; rovl only reads `d_inode` of dentries whose
+/// parent it holds or that it has just looked up, as the C stacking filesystems do.
+///
+/// # Invariants
+///
+/// The pointer is to a valid `struct dentry`; `ARef<Dentry>` owns one `d_lockref` reference.
+#[repr(transparent)]
+pub(crate) struct Dentry(Opaque<bindings::dentry>);
+
+// SAFETY: dentry references may be taken and dropped on any thread.
+unsafe impl Send for Dentry {}
+// SAFETY: the methods on `&Dentry` only read fields that are stable or read atomically.
+unsafe impl Sync for Dentry {}
+
+// SAFETY: `lockref_get` (the body of `dget`) and `dput` manage the dentry's refcount.
+unsafe impl AlwaysRefCounted for Dentry {
+    fn inc_ref(&self) {
+        // SAFETY: `&self` proves the refcount is non-zero; `dget()` is this call in C.
+        unsafe { bindings::lockref_get(&raw mut (*self.0.get()).d_lockref) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: the caller gives up one reference, which this puts.
+        unsafe { bindings::dput(obj.cast::<bindings::dentry>().as_ptr()) };
+    }
+}
+
+/// What kind of object a positive dentry names, from its `d_flags`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum DentryType {
+    Negative,
+    Whiteout,
+    Directory,
+    Regular,
+    Special,
+    Symlink,
+}
+
+impl Dentry {
+    /// # Safety
+    ///
+    /// `ptr` must point to a valid dentry that stays referenced for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::dentry) -> &'a Dentry {
+        // SAFETY: `Dentry` is a transparent wrapper; validity is the caller's promise.
+        unsafe { &*ptr.cast::<Dentry>() }
+    }
+
+    /// Takes over one reference the caller owns on `ptr`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a valid dentry on which the caller owns a reference.
+    pub(crate) unsafe fn from_raw_owned(ptr: NonNull<bindings::dentry>) -> ARef<Dentry> {
+        // SAFETY: the reference is handed over, per the caller's promise.
+        unsafe { ARef::from_raw(ptr.cast::<Dentry>()) }
+    }
+
+    pub(crate) fn as_raw(&self) -> *mut bindings::dentry {
+        self.0.get()
+    }
+
+    /// The inode this dentry names, or `None` for a negative dentry.
+    pub(crate) fn inode(&self) -> Option<&Inode> {
+        // SAFETY: `d_inode` is read once; a positive dentry's inode is referenced by the dentry
+        // for as long as the dentry is, which outlives the returned borrow.
+        let ptr = unsafe { core::ptr::read_volatile(&raw const (*self.0.get()).d_inode) };
+        // SAFETY: see above.
+        (!ptr.is_null()).then(|| unsafe { Inode::from_raw(ptr) })
+    }
+
+    /// The type recorded in `d_flags`.
+    pub(crate) fn kind(&self) -> DentryType {
+        // SAFETY: `d_flags` is a plain integer; the type bits are read once, as in C.
+        let flags = unsafe { core::ptr::read_volatile(&raw const (*self.0.get()).d_flags) };
+        match flags & bindings::dentry_flags_DCACHE_ENTRY_TYPE {
+            bindings::dentry_flags_DCACHE_MISS_TYPE => DentryType::Negative,
+            bindings::dentry_flags_DCACHE_WHITEOUT_TYPE => DentryType::Whiteout,
+            bindings::dentry_flags_DCACHE_DIRECTORY_TYPE
+            | bindings::dentry_flags_DCACHE_AUTODIR_TYPE => DentryType::Directory,
+            bindings::dentry_flags_DCACHE_REGULAR_TYPE => DentryType::Regular,
+            bindings::dentry_flags_DCACHE_SYMLINK_TYPE => DentryType::Symlink,
+            _ => DentryType::Special,
+        }
+    }
+
+    pub(crate) fn is_dir(&self) -> bool {
+        self.kind() == DentryType::Directory
+    }
+
+    /// The super block this dentry belongs to.
+    pub(crate) fn sb(&self) -> &SuperBlock {
+        // SAFETY: `d_sb` is set at allocation and never changes.
+        unsafe { SuperBlock::from_raw((*self.0.get()).d_sb) }
+    }
+
+    /// The dentry that holds the data of a stacked object, as `d_real()` answers.
+    ///
+    /// For a dentry of a filesystem that does not stack, this is the dentry itself.
+    pub(crate) fn real(&self, metadata: bool) -> &Dentry {
+        let kind = if metadata {
+            bindings::d_real_type_D_REAL_METADATA
+        } else {
+            bindings::d_real_type_D_REAL_DATA
+        };
+        // SAFETY: `d_flags` and `d_op` are stable for a live dentry once it is instantiated.
+        unsafe {
+            let d = self.0.get();
+            if (*d).d_flags & bindings::dentry_flags_DCACHE_OP_REAL == 0 {
+                return self;
+            }
+            let op = (*(*d).d_op).d_real;
+            match op {
+                // SAFETY: `d_real` returns a dentry pinned by `self` for `self`'s lifetime.
+                Some(f) => Dentry::from_raw(f(d, kind)),
+                None => self,
+            }
+        }
+    }
+}
+
+impl PartialEq for Dentry {
+    fn eq(&self, other: &Self) -> bool {
+        core::ptr::eq(self, other)
+    }
+}
+impl Eq for Dentry {}

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! File operations of the stacking filesystem's own files.
+//!
+//! C headers: [`include/linux/fs.h`](srctree/include/linux/fs.h)
+//!
+//! The data of an open file is forwarded, never copied: each I/O request reaches the
+//! implementation as an opaque token ([`ReadRequest`], [`SpliceReadRequest`], [`MmapRequest`])
+//! that it can only hand on to a real file through [`super::backing`].
+
+use super::{bindings, inode::InodeWith, readdir::DirContext};
+use core::marker::PhantomData;
+use kernel::{
+    error::{from_result, VTABLE_DEFAULT_ERROR},
+    fs::File,
+    prelude::*,
+};
+
+/// A read request (`kiocb` + `iov_iter`) to be served by a real file.
+pub(crate) struct ReadRequest<'a> {
+    pub(super) iocb: *mut bindings::kiocb,
+    pub(super) iter: *mut bindings::iov_iter,
+    _borrow: PhantomData<&'a mut ()>,
+}
+
+/// A splice-read request (position, pipe, length, flags) to be served by a real file.
+pub(crate) struct SpliceReadRequest<'a> {
+    pub(super) file: *mut bindings::file,
+    pub(super) ppos: *mut bindings::loff_t,
+    pub(super) pipe: *mut bindings::pipe_inode_info,
+    pub(super) len: usize,
+    pub(super) flags: c_uint,
+    _borrow: PhantomData<&'a mut ()>,
+}
+
+/// An mmap request (the new VMA) to be served by a real file.
+pub(crate) struct MmapRequest<'a> {
+    pub(super) vma: *mut bindings::vm_area_struct,
+    _borrow: PhantomData<&'a mut ()>,
+}
+
+/// Operations on the stacking filesystem's open files.
+#[vtable]
+pub(crate) trait FileOperations: Sized {
+    /// The private data of the filesystem's inodes.
+    type InodeData: Send + Sync + 'static;
+    /// What an open file keeps (in `private_data`) until it is released.
+    type OpenData: Send + Sync;
+
+    /// Opens `file` on `inode`.
+    fn open(inode: &InodeWith<Self::InodeData>, file: &File) -> Result<Self::OpenData>;
+
+    /// Repositions the file offset.
+    fn llseek(_file: &File, _data: &Self::OpenData, _offset: i64, _whence: i32) -> Result<i64> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Serves a read.
+    fn read_iter(_data: &Self::OpenData, _req: ReadRequest<'_>) -> Result<usize> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Serves a splice read.
+    fn splice_read(_data: &Self::OpenData, _req: SpliceReadRequest<'_>) -> Result<usize> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Maps the file.
+    fn mmap(_data: &Self::OpenData, _req: MmapRequest<'_>) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Lists a directory.
+    fn iterate_shared(_file: &File, _data: &Self::OpenData, _ctx: &mut DirContext) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Flushes the file's data (and metadata unless `datasync`) in `start..=end`.
+    fn fsync(_data: &Self::OpenData, _start: i64, _end: i64, _datasync: bool) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// A `struct file_operations` table built at compile time from a [`FileOperations`].
+#[repr(transparent)]
+pub(crate) struct FileOps<D>(pub(super) bindings::file_operations, PhantomData<D>);
+
+// SAFETY: the table is immutable and holds only function pointers.
+unsafe impl<D> Sync for FileOps<D> {}
+
+impl<D: Send + Sync + 'static> FileOps<D> {
+    pub(crate) const fn new<U: FileOperations<InodeData = D>>() -> Self {
+        Self(
+            bindings::file_operations {
+                open: Some(open_cb::<U>),
+                release: Some(release_cb::<U>),
+                llseek: if U::HAS_LLSEEK { Some(llseek_cb::<U>) } else { None },
+                read_iter: if U::HAS_READ_ITER { Some(read_iter_cb::<U>) } else { None },
+                splice_read: if U::HAS_SPLICE_READ { Some(splice_read_cb::<U>) } else { None },
+                mmap: if U::HAS_MMAP { Some(mmap_cb::<U>) } else { None },
+                iterate_shared: if U::HAS_ITERATE_SHARED {
+                    Some(iterate_shared_cb::<U>)
+                } else {
+                    None
+                },
+                fsync: if U::HAS_FSYNC { Some(fsync_cb::<U>) } else { None },
+                // SAFETY: all-zero is "no operation" for the remaining fields.
+                ..unsafe { core::mem::zeroed() }
+            },
+            PhantomData,
+        )
+    }
+}
+
+/// Borrows the open data of `file`.
+///
+/// # Safety
+///
+/// `file` must be open with `U`'s operations (so `private_data` is a `KBox<U::OpenData>` from
+/// `open_cb`) and not yet released.
+unsafe fn open_data<'a, U: FileOperations>(file: *mut bindings::file) -> &'a U::OpenData {
+    // SAFETY: per the function's contract.
+    unsafe { &*(*file).private_data.cast::<U::OpenData>() }
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->open` of an inode built with these operations.
+unsafe extern "C" fn open_cb<U: FileOperations>(
+    inode: *mut bindings::inode,
+    file: *mut bindings::file,
+) -> c_int {
+    from_result(|| {
+        // SAFETY: one of our initialised inodes, referenced by the opening file.
+        let inode = unsafe { InodeWith::<U::InodeData>::from_raw(inode) };
+        // SAFETY: the file being opened is valid for the call; no fdget_pos region exists.
+        let f = unsafe { File::from_raw_file(file) };
+        let data = KBox::new(U::open(inode, f)?, GFP_KERNEL)?;
+        // SAFETY: we are the only user of `private_data` while opening; `release_cb` frees it.
+        unsafe { (*file).private_data = KBox::into_raw(data).cast::<c_void>() };
+        Ok(0)
+    })
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->release` of a file opened by `open_cb::<U>`.
+unsafe extern "C" fn release_cb<U: FileOperations>(
+    _inode: *mut bindings::inode,
+    file: *mut bindings::file,
+) -> c_int {
+    // SAFETY: `private_data` is the box from `open_cb`; this is its last use.
+    drop(unsafe { KBox::from_raw((*file).private_data.cast::<U::OpenData>()) });
+    0
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->llseek` of a file opened by `open_cb::<U>`.
+unsafe extern "C" fn llseek_cb<U: FileOperations>(
+    file: *mut bindings::file,
+    offset: bindings::loff_t,
+    whence: c_int,
+) -> bindings::loff_t {
+    // SAFETY: an open file of ours, valid for the call.
+    let (f, data) = unsafe { (File::from_raw_file(file), open_data::<U>(file)) };
+    match U::llseek(f, data, offset, whence) {
+        Ok(pos) => pos,
+        Err(e) => e.to_errno().into(),
+    }
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->read_iter` with a valid `iocb` on one of our files.
+unsafe extern "C" fn read_iter_cb<U: FileOperations>(
+    iocb: *mut bindings::kiocb,
+    iter: *mut bindings::iov_iter,
+) -> isize {
+    // SAFETY: `ki_filp` is an open file of ours.
+    let data = unsafe { open_data::<U>((*iocb).ki_filp) };
+    let req = ReadRequest {
+        iocb,
+        iter,
+        _borrow: PhantomData,
+    };
+    match U::read_iter(data, req) {
+        Ok(n) => n as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->splice_read` of one of our files.
+unsafe extern "C" fn splice_read_cb<U: FileOperations>(
+    file: *mut bindings::file,
+    ppos: *mut bindings::loff_t,
+    pipe: *mut bindings::pipe_inode_info,
+    len: usize,
+    flags: c_uint,
+) -> isize {
+    // SAFETY: an open file of ours.
+    let data = unsafe { open_data::<U>(file) };
+    let req = SpliceReadRequest {
+        file,
+        ppos,
+        pipe,
+        len,
+        flags,
+        _borrow: PhantomData,
+    };
+    match U::splice_read(data, req) {
+        Ok(n) => n as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->mmap` of one of our files, with the mmap lock held.
+unsafe extern "C" fn mmap_cb<U: FileOperations>(
+    file: *mut bindings::file,
+    vma: *mut bindings::vm_area_struct,
+) -> c_int {
+    // SAFETY: an open file of ours.
+    let data = unsafe { open_data::<U>(file) };
+    let req = MmapRequest {
+        vma,
+        _borrow: PhantomData,
+    };
+    from_result(|| U::mmap(data, req).map(|()| 0))
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->iterate_shared` of one of our directories, with its
+/// `i_rwsem` held shared and the file's position lock held.
+unsafe extern "C" fn iterate_shared_cb<U: FileOperations>(
+    file: *mut bindings::file,
+    ctx: *mut bindings::dir_context,
+) -> c_int {
+    // SAFETY: an open file of ours, valid for the call.
+    let (f, data) = unsafe { (File::from_raw_file(file), open_data::<U>(file)) };
+    // SAFETY: `ctx` is the caller's, exclusively ours for the call.
+    let ctx = unsafe { DirContext::from_raw(ctx) };
+    from_result(|| U::iterate_shared(f, data, ctx).map(|()| 0))
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->fsync` of one of our files.
+unsafe extern "C" fn fsync_cb<U: FileOperations>(
+    file: *mut bindings::file,
+    start: bindings::loff_t,
+    end: bindings::loff_t,
+    datasync: c_int,
+) -> c_int {
+    // SAFETY: an open file of ours.
+    let data = unsafe { open_data::<U>(file) };
+    from_result(|| U::fsync(data, start, end, datasync != 0).map(|()| 0))
+}
+
+/// The file's offset (`f_pos`).
+pub(crate) fn pos(file: &File) -> i64 {
+    // SAFETY: callers hold the file's position lock or accept a racy read, as C does.
+    unsafe { (*file.as_ptr()).f_pos }
+}
+
+/// Sets the file's offset (`f_pos`).
+pub(crate) fn set_pos(file: &File, pos: i64) {
+    // SAFETY: callers hold the file's position lock (llseek and readdir run under it).
+    unsafe { (*file.as_ptr()).f_pos = pos };
+}
+
+/// The open flags (`f_flags`).
+pub(crate) fn flags(file: &File) -> u32 {
+    // SAFETY: an aligned integer field of a live file.
+    unsafe { core::ptr::read_volatile(&raw const (*file.as_ptr()).f_flags) }
+}
+
+/// Repositions `file`, as `vfs_llseek` does.
+pub(crate) fn llseek(file: &File, offset: i64, whence: i32) -> Result<i64> {
+    // SAFETY: `file` is a live file.
+    let ret = unsafe { bindings::vfs_llseek(file.as_ptr(), offset, whence) };
+    if ret < 0 {
+        Err(Error::from_errno(ret as c_int))
+    } else {
+        Ok(ret)
+    }
+}
+
+/// Flushes `file`'s data, as `vfs_fsync_range` does.
+pub(crate) fn fsync_range(file: &File, start: i64, end: i64, datasync: bool) -> Result {
+    // SAFETY: `file` is a live file.
+    kernel::error::to_result(unsafe {
+        bindings::vfs_fsync_range(file.as_ptr(), start, end, c_int::from(datasync))
+    })
+}

@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Filesystem types: registration, mount contexts and option parsing, `fill_super`.
+//!
+//! C headers: [`include/linux/fs.h`](srctree/include/linux/fs.h),
+//! [`include/linux/fs_context.h`](srctree/include/linux/fs_context.h)
+//!
+//! A mount goes: `init_fs_context` (a fresh `T::Context`), one `parse_param` per option,
+//! `get_tree` → `fill_super` (`T::fill_super`, then `T::make_root`), and at umount `kill_sb`,
+//! which drops the `T::Data` that `fill_super` stored in `s_fs_info`. A remount goes
+//! `init_fs_context` (for reconfiguration), `parse_param`..., `reconfigure`.
+
+use super::{
+    bindings,
+    dentry::Dentry,
+    inode::{Inode, InodeWith},
+    sb::{self, Kstatfs, NewSuperBlock, SuperBlock, SuperOps},
+    seq::SeqFile,
+    xattr::Handlers,
+};
+use core::{fmt, marker::PhantomData};
+use kernel::{
+    error::from_result, prelude::*, str::CString, sync::aref::ARef, types::Opaque, ThisModule,
+};
+
+/// A filesystem implemented in Rust on top of this layer.
+pub(crate) trait FileSystem: Sized + Send + Sync + 'static {
+    /// The name user space mounts it by.
+    const NAME: &'static CStr;
+    /// Mount options parsed so far (the fs_context's `fs_private`).
+    type Context: Default + Send;
+    /// Per-super-block data (`s_fs_info`).
+    type Data: Send + Sync;
+    /// Per-inode data.
+    type InodeData: Send + Sync + 'static;
+
+    /// Takes one mount option. Returns `ENOPARAM` for an unknown key.
+    fn parse_param(ctx: &mut Self::Context, param: &Param<'_>, log: &FsContextLog<'_>) -> Result;
+
+    /// Sets up a new super block from the parsed options.
+    fn fill_super(
+        ctx: &mut Self::Context,
+        sb: &NewSuperBlock<'_, Self>,
+        log: &FsContextLog<'_>,
+    ) -> Result<Self::Data>;
+
+    /// Makes the root inode, once `data` is in place.
+    fn make_root(sb: &SuperBlock, data: &Self::Data) -> Result<ARef<Inode>>;
+
+    /// Applies a remount's options to a mounted super block; `rdonly` is whether the
+    /// remount asks for a read-only super block.
+    fn reconfigure(
+        ctx: &mut Self::Context,
+        sb: &SuperBlock,
+        data: &Self::Data,
+        rdonly: bool,
+        log: &FsContextLog<'_>,
+    ) -> Result;
+
+    /// Fills in `statfs` for the filesystem.
+    fn statfs(data: &Self::Data, buf: &mut Kstatfs) -> Result;
+
+    /// Writes the mount options for `/proc/mounts`.
+    fn show_options(data: &Self::Data, seq: &mut SeqFile) -> Result;
+
+    /// Returns the real dentry holding the metadata (or data) of `dentry`.
+    fn d_real(dentry: &Dentry, metadata: bool) -> Option<&Dentry>;
+
+    /// Reads an extended attribute, or returns its size if `buf` is `None`.
+    fn xattr_get(
+        dentry: &Dentry,
+        inode: &InodeWith<Self::InodeData>,
+        name: &CStr,
+        buf: Option<&mut [u8]>,
+    ) -> Result<usize>;
+
+    /// Sets (or with `value` `None`, removes) an extended attribute.
+    fn xattr_set(
+        dentry: &Dentry,
+        inode: &InodeWith<Self::InodeData>,
+        name: &CStr,
+        value: Option<&[u8]>,
+        flags: i32,
+    ) -> Result;
+}
+
+/// One mount option as the VFS hands it over.
+pub(crate) struct Param<'a> {
+    /// The option's name.
+    pub(crate) key: &'a CStr,
+    /// Its value: `None` for a bare key (`ro`), `Some` for `key=value` (possibly empty).
+    pub(crate) value: Option<&'a CStr>,
+}
+
+/// The log of a mount context: messages go to the `fsopen()` log if user space made one,
+/// and to the kernel log, prefixed with the filesystem's name.
+pub(crate) struct FsContextLog<'a> {
+    fc: *mut bindings::fs_context,
+    _borrow: PhantomData<&'a ()>,
+}
+
+impl FsContextLog<'_> {
+    /// Logs an error.
+    pub(crate) fn error(&self, args: fmt::Arguments<'_>) {
+        let Ok(msg) = CString::try_from_fmt(args) else {
+            return;
+        };
+        // SAFETY: `fc` is valid for the log's lifetime; `logfc` copies the formatted message.
+        unsafe {
+            let log = &(*self.fc).log;
+            bindings::logfc(log.log, log.prefix, b'e', c"%s".as_char_ptr(), msg.as_char_ptr());
+            // `logfc` prints only when there is no fsopen() log; we always want dmesg too.
+            if !log.log.is_null() {
+                bindings::logfc(
+                    core::ptr::null_mut(),
+                    log.prefix,
+                    b'e',
+                    c"%s".as_char_ptr(),
+                    msg.as_char_ptr(),
+                );
+            }
+        }
+    }
+}
+
+/// The registration of filesystem `T`; unregisters it when dropped.
+///
+/// It must live in static memory (the module's), since lockdep requires the lock class keys
+/// inside `struct file_system_type` to be static: build it in place as part of the module.
+///
+/// # Invariants
+///
+/// `fs_type` is registered from successful initialisation until drop.
+#[pin_data(PinnedDrop)]
+pub(crate) struct Registration<T: FileSystem> {
+    #[pin]
+    fs_type: Opaque<bindings::file_system_type>,
+    _t: PhantomData<T>,
+}
+
+// SAFETY: after registration the VFS owns all mutation of `fs_type`, under its own locks.
+unsafe impl<T: FileSystem> Sync for Registration<T> {}
+// SAFETY: as above.
+unsafe impl<T: FileSystem> Send for Registration<T> {}
+
+impl<T: FileSystem> Registration<T> {
+    /// Registers `T` as a filesystem type owned by `module`.
+    pub(crate) fn new(module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            fs_type <- Opaque::try_ffi_init(|slot: *mut bindings::file_system_type| {
+                // SAFETY: `slot` is valid for writes; all-zero is a valid, empty table.
+                unsafe {
+                    slot.write(core::mem::zeroed());
+                    (*slot).name = T::NAME.as_char_ptr();
+                    (*slot).owner = module.as_ptr();
+                    (*slot).init_fs_context = Some(init_fs_context_cb::<T>);
+                    (*slot).kill_sb = Some(kill_sb_cb::<T>);
+                }
+                // SAFETY: `slot` is pinned in static memory (see the type's docs) and stays
+                // registered until `drop`.
+                kernel::error::to_result(unsafe { bindings::register_filesystem(slot) })
+            }),
+            _t: PhantomData,
+        })
+    }
+}
+
+#[pinned_drop]
+impl<T: FileSystem> PinnedDrop for Registration<T> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: registered, by the type invariant. Unregistering is refused by nobody: the
+        // module cannot be unloaded while a super block holds a reference on it.
+        unsafe { bindings::unregister_filesystem(self.fs_type.get()) };
+        // Inodes are freed after an RCU grace period by `free_inode`, which is module code:
+        // wait for those callbacks before the module goes away.
+        // SAFETY: FFI call with no preconditions.
+        unsafe { bindings::rcu_barrier() };
+    }
+}
+
+/// The mount-context operations of `T`.
+struct ContextOps<T>(PhantomData<T>);
+
+impl<T: FileSystem> ContextOps<T> {
+    const TABLE: bindings::fs_context_operations = bindings::fs_context_operations {
+        free: Some(fc_free_cb::<T>),
+        dup: None,
+        parse_param: Some(parse_param_cb::<T>),
+        parse_monolithic: None,
+        get_tree: Some(get_tree_cb::<T>),
+        reconfigure: Some(reconfigure_cb::<T>),
+    };
+}
+
+/// The dentry operations of `T`.
+struct DentryOps<T>(PhantomData<T>);
+
+impl<T: FileSystem> DentryOps<T> {
+    const TABLE: bindings::dentry_operations = bindings::dentry_operations {
+        d_real: Some(d_real_cb::<T>),
+        // SAFETY: all-zero is "no operation" for the remaining fields.
+        ..unsafe { core::mem::zeroed() }
+    };
+}
+
+/// Borrows the parsed options of a context made by `init_fs_context_cb::<T>`.
+///
+/// # Safety
+///
+/// `fc` must be such a context, exclusively ours for `'a`.
+unsafe fn context<'a, T: FileSystem>(fc: *mut bindings::fs_context) -> &'a mut T::Context {
+    // SAFETY: `fs_private` is the `KBox<T::Context>` from `init_fs_context_cb`.
+    unsafe { &mut *(*fc).fs_private.cast::<T::Context>() }
+}
+
+fn log<'a>(fc: *mut bindings::fs_context) -> FsContextLog<'a> {
+    FsContextLog {
+        fc,
+        _borrow: PhantomData,
+    }
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->init_fs_context` of `T`'s file_system_type.
+unsafe extern "C" fn init_fs_context_cb<T: FileSystem>(
+    fc: *mut kernel::bindings::fs_context,
+) -> c_int {
+    from_result(|| {
+        let ctx = KBox::new(T::Context::default(), GFP_KERNEL)?;
+        // SAFETY: the new context is ours; `fc_free_cb` frees `fs_private`.
+        unsafe {
+            let fc = fc.cast::<bindings::fs_context>();
+            (*fc).fs_private = KBox::into_raw(ctx).cast::<c_void>();
+            (*fc).ops = &ContextOps::<T>::TABLE;
+        }
+        Ok(0)
+    })
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->free` of a context from `init_fs_context_cb::<T>`.
+unsafe extern "C" fn fc_free_cb<T: FileSystem>(fc: *mut bindings::fs_context) {
+    // SAFETY: `fs_private` is our box (or NULL if allocation failed); this is its last use.
+    unsafe {
+        let p = (*fc).fs_private.cast::<T::Context>();
+        if !p.is_null() {
+            drop(KBox::from_raw(p));
+        }
+    }
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->parse_param`, with `param` valid for the call.
+unsafe extern "C" fn parse_param_cb<T: FileSystem>(
+    fc: *mut bindings::fs_context,
+    param: *mut bindings::fs_parameter,
+) -> c_int {
+    from_result(|| {
+        // SAFETY: the VFS passes a valid parameter; its key is NUL-terminated.
+        let (key, ty) = unsafe { (CStr::from_char_ptr((*param).key), (*param).type_()) };
+        let value = match ty {
+            bindings::fs_value_type_fs_value_is_flag => None,
+            bindings::fs_value_type_fs_value_is_string => {
+                // SAFETY: a string parameter carries a NUL-terminated string.
+                Some(unsafe { CStr::from_char_ptr((*param).__bindgen_anon_1.string) })
+            }
+            _ => {
+                log(fc).error(fmt!("{}: value must be a string", key.to_str().unwrap_or("?")));
+                return Err(EINVAL);
+            }
+        };
+        // SAFETY: the context is ours for the call (the VFS holds `uapi_mutex`).
+        let ctx = unsafe { context::<T>(fc) };
+        T::parse_param(ctx, &Param { key, value }, &log(fc)).map(|()| 0)
+    })
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->get_tree` of a context from `init_fs_context_cb::<T>`.
+unsafe extern "C" fn get_tree_cb<T: FileSystem>(fc: *mut bindings::fs_context) -> c_int {
+    // SAFETY: `fc` is valid; `fill_super_cb::<T>` matches what `get_tree_nodev` expects.
+    unsafe { bindings::get_tree_nodev(fc, Some(fill_super_cb::<T>)) }
+}
+
+/// # Safety
+///
+/// Only called by `get_tree_nodev` with a new, private super block and our context.
+unsafe extern "C" fn fill_super_cb<T: FileSystem>(
+    sb: *mut bindings::super_block,
+    fc: *mut bindings::fs_context,
+) -> c_int {
+    from_result(|| {
+        // SAFETY: the new super block is ours alone until we return.
+        let sbr = unsafe { SuperBlock::from_raw(sb) };
+        // SAFETY: as above; the tables are `'static` consts.
+        unsafe {
+            (*sb).s_op = &SuperOps::<T>::TABLE;
+            (*sb).s_xattr = Handlers::<T>::LIST.as_ptr();
+            bindings::set_default_d_op(sb, &DentryOps::<T>::TABLE);
+        }
+        // SAFETY: the context is ours for the call.
+        let ctx = unsafe { context::<T>(fc) };
+        let data = T::fill_super(ctx, &NewSuperBlock::new(sbr), &log(fc))?;
+        let data = KBox::new(data, GFP_KERNEL)?;
+        // SAFETY: still private; `kill_sb_cb` frees it, also if we fail below.
+        unsafe { (*sb).s_fs_info = KBox::into_raw(data).cast::<c_void>() };
+        let data = sbr.data::<T>().ok_or(EINVAL)?;
+        let root = T::make_root(sbr, data)?;
+        sb::make_root(sbr, root)?;
+        Ok(0)
+    })
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->reconfigure` of a context for one of `T`'s mounts.
+unsafe extern "C" fn reconfigure_cb<T: FileSystem>(fc: *mut bindings::fs_context) -> c_int {
+    from_result(|| {
+        // SAFETY: a reconfiguration context has `root` set to the mount's root.
+        let sbr = unsafe { Dentry::from_raw((*fc).root) }.sb();
+        let data = sbr.data::<T>().ok_or(EINVAL)?;
+        // SAFETY: the context is ours for the call.
+        let (ctx, sb_flags) = unsafe { (context::<T>(fc), (*fc).sb_flags) };
+        let rdonly = (sb_flags as c_ulong) & sb::SB_RDONLY != 0;
+        T::reconfigure(ctx, sbr, data, rdonly, &log(fc)).map(|()| 0)
+    })
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->kill_sb` of `T`'s super blocks.
+unsafe extern "C" fn kill_sb_cb<T: FileSystem>(sb: *mut bindings::super_block) {
+    // SAFETY: `sb` is being torn down: evict every inode (dropping their references to real
+    // objects) first, then the data those inodes could point into.
+    unsafe {
+        let info = (*sb).s_fs_info.cast::<T::Data>();
+        bindings::kill_anon_super(sb);
+        if !info.is_null() {
+            drop(KBox::from_raw(info));
+        }
+    }
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->d_real` of one of `T`'s dentries.
+unsafe extern "C" fn d_real_cb<T: FileSystem>(
+    dentry: *mut bindings::dentry,
+    kind: bindings::d_real_type,
+) -> *mut bindings::dentry {
+    // SAFETY: the caller holds `dentry`.
+    let d = unsafe { Dentry::from_raw(dentry) };
+    let metadata = kind == bindings::d_real_type_D_REAL_METADATA;
+    match T::d_real(d, metadata) {
+        // The real dentry is pinned by our inode for as long as `dentry` is referenced.
+        Some(real) => real.as_raw(),
+        None => dentry,
+    }
+}

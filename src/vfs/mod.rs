@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A thin, safe layer over the kernel's VFS for a stacking filesystem.
+//!
+//! This directory is the only place in rovl that touches raw pointers, `bindings::` items,
+//! `extern "C"` functions, C operation tables or refcount hand-offs. Everything above it is safe
+//! Rust. Nothing here knows about overlays: no layers, no whiteouts, no "upper". A passthrough
+//! or any other stacking filesystem could reuse these files unchanged.
+//!
+//! What callers get:
+//! - counted references to C objects as [`ARef`](kernel::sync::aref::ARef)s ([`Dentry`],
+//!   [`Inode`], [`Mount`], [`kernel::fs::File`], [`kernel::cred::Credential`]) and owned
+//!   [`Path`]s;
+//! - a [`FileSystem`] trait whose implementation is registered with [`Registration`], and
+//!   `#[vtable]` traits for inode and file operations whose tables are built at compile time;
+//! - the calls on real (lower) objects a stacking filesystem needs: lookup, getattr, statfs,
+//!   readlink, xattrs, opening backing files and forwarding I/O to them.
+
+pub(crate) mod backing;
+mod bindings;
+pub(crate) mod cred;
+pub(crate) mod dentry;
+pub(crate) mod file;
+pub(crate) mod fs_type;
+pub(crate) mod inode;
+pub(crate) mod namei;
+pub(crate) mod path;
+pub(crate) mod readdir;
+pub(crate) mod sb;
+pub(crate) mod seq;
+pub(crate) mod xattr;
+
+pub(crate) use cred::CredGuard;
+pub(crate) use dentry::Dentry;
+pub(crate) use file::FileOps;
+pub(crate) use fs_type::{FileSystem, FsContextLog, Param, Registration};
+pub(crate) use inode::{Inode, InodeKind, InodeParams, InodeWith, Kstat};
+pub(crate) use path::{Mount, Path, PathRef};
+pub(crate) use sb::SuperBlock;

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Mounts and paths.
+//!
+//! C headers: [`include/linux/mount.h`](srctree/include/linux/mount.h),
+//! [`include/linux/path.h`](srctree/include/linux/path.h),
+//! [`include/linux/namei.h`](srctree/include/linux/namei.h)
+
+use super::{bindings, dentry::Dentry, sb::SuperBlock};
+use core::{marker::PhantomData, ptr::NonNull};
+use kernel::{
+    prelude::*,
+    sync::aref::{ARef, AlwaysRefCounted},
+    types::Opaque,
+};
+
+/// `LOOKUP_FOLLOW` from `namei.h`: follow a trailing symlink.
+const LOOKUP_FOLLOW: c_uint = 1;
+
+/// A mounted filesystem: `struct vfsmount`.
+///
+/// A stacking filesystem holds a private clone of each layer's mount, so that what it sees of a
+/// layer cannot be changed by later mount or umount calls in any namespace.
+///
+/// # Invariants
+///
+/// The pointer is to a valid `struct vfsmount`; `ARef<Mount>` owns one `mntget` reference.
+#[repr(transparent)]
+pub(crate) struct Mount(Opaque<bindings::vfsmount>);
+
+// SAFETY: `struct vfsmount` references may be taken and dropped on any thread.
+unsafe impl Send for Mount {}
+// SAFETY: the fields read through `&Mount` are immutable while the mount is referenced.
+unsafe impl Sync for Mount {}
+
+// SAFETY: `mntget` and `mntput` manage the refcount of a `struct vfsmount`.
+unsafe impl AlwaysRefCounted for Mount {
+    fn inc_ref(&self) {
+        // SAFETY: the existence of `&self` means the refcount is non-zero.
+        unsafe { bindings::mntget(self.0.get()) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: the caller gives up one reference, which this puts.
+        unsafe { bindings::mntput(obj.cast::<bindings::vfsmount>().as_ptr()) };
+    }
+}
+
+impl Mount {
+    /// Makes a private, internal clone of the mount at `path`, as overlay layers are held.
+    ///
+    /// Fails with `EINVAL` if `path` is not a mount point's root as the caller sees it, and
+    /// with `EPERM` if the caller may not clone it.
+    pub(crate) fn clone_private(path: &Path) -> Result<ARef<Mount>> {
+        // SAFETY: `path.as_raw()` is a valid, referenced `struct path` for the call.
+        let ptr = unsafe { bindings::clone_private_mount(path.as_raw()) };
+        let ptr = kernel::error::from_err_ptr(ptr)?;
+        let ptr = NonNull::new(ptr).ok_or(ENOMEM)?;
+        // SAFETY: `clone_private_mount` returned a new reference, owned from now on by the ARef.
+        Ok(unsafe { ARef::from_raw(ptr.cast::<Mount>()) })
+    }
+
+    pub(crate) fn as_raw(&self) -> *mut bindings::vfsmount {
+        self.0.get()
+    }
+
+    /// The root dentry of this mount.
+    pub(crate) fn root(&self) -> &Dentry {
+        // SAFETY: `mnt_root` is set at mount creation and pinned for the mount's lifetime.
+        unsafe { Dentry::from_raw((*self.0.get()).mnt_root) }
+    }
+
+    /// The super block mounted here.
+    pub(crate) fn sb(&self) -> &SuperBlock {
+        // SAFETY: `mnt_sb` is set at mount creation and stays valid while the mount lives.
+        unsafe { SuperBlock::from_raw((*self.0.get()).mnt_sb) }
+    }
+
+    /// The id-mapping of this mount, as `mnt_idmap()` reads it.
+    pub(crate) fn idmap(&self) -> *mut bindings::mnt_idmap {
+        // SAFETY: `mnt_idmap` is always a valid pointer; `smp_load_acquire` in C is a plain
+        // aligned load on x86 and the field is only changed before a mount becomes visible.
+        unsafe { core::ptr::read_volatile(&raw const (*self.0.get()).mnt_idmap) }
+    }
+}
+
+/// An owned `struct path`: a mount and a dentry on it, each with a reference.
+///
+/// # Invariants
+///
+/// `raw.mnt` and `raw.dentry` are valid and each holds one reference, put on drop.
+pub(crate) struct Path {
+    raw: bindings::path,
+}
+
+// SAFETY: references held by a `struct path` may be dropped on any thread.
+unsafe impl Send for Path {}
+// SAFETY: `&Path` gives only shared, read-only access.
+unsafe impl Sync for Path {}
+
+impl Path {
+    /// Resolves `name` from the caller's root and working directory, following symlinks.
+    pub(crate) fn lookup(name: &CStr) -> Result<Path> {
+        let mut raw = bindings::path::default();
+        // SAFETY: `name` is NUL-terminated; `raw` is valid for writes.
+        kernel::error::to_result(unsafe {
+            bindings::kern_path(name.as_char_ptr(), LOOKUP_FOLLOW, &mut raw)
+        })?;
+        // INVARIANT: `kern_path` succeeded, so `raw` holds a reference on both members.
+        Ok(Path { raw })
+    }
+
+    pub(crate) fn as_raw(&self) -> *const bindings::path {
+        &self.raw
+    }
+
+    pub(crate) fn dentry(&self) -> &Dentry {
+        // SAFETY: by the type invariant the dentry is referenced while `self` lives.
+        unsafe { Dentry::from_raw(self.raw.dentry) }
+    }
+
+}
+
+impl Drop for Path {
+    fn drop(&mut self) {
+        // SAFETY: by the type invariant we own one reference on each member.
+        unsafe { bindings::path_put(&self.raw) };
+    }
+}
+
+/// A borrowed `struct path`, built from a mount and a dentry that the caller keeps alive.
+///
+/// # Invariants
+///
+/// `raw.mnt` and `raw.dentry` stay valid for `'a`.
+#[derive(Clone, Copy)]
+pub(crate) struct PathRef<'a> {
+    raw: bindings::path,
+    _borrow: PhantomData<&'a Dentry>,
+}
+
+impl<'a> PathRef<'a> {
+    pub(crate) fn new(mnt: &'a Mount, dentry: &'a Dentry) -> Self {
+        // INVARIANT: both are borrowed for `'a`.
+        Self {
+            raw: bindings::path {
+                mnt: mnt.as_raw(),
+                dentry: dentry.as_raw(),
+            },
+            _borrow: PhantomData,
+        }
+    }
+
+    pub(crate) fn as_raw(&self) -> *const bindings::path {
+        &self.raw
+    }
+
+    pub(crate) fn dentry(&self) -> &'a Dentry {
+        // SAFETY: valid for `'a` by the type invariant.
+        unsafe { Dentry::from_raw(self.raw.dentry) }
+    }
+
+}
