@@ -10,7 +10,8 @@ ROVL_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/rovl
 BINDGEN ?= $(ROVL_CACHE)/bindgen/bin/bindgen
 KFLAVOUR ?= test
 
-KBUILD_ARGS = LLVM=-19 RUSTC=$(RUSTC) BINDGEN=$(BINDGEN) RUST_LIB_SRC=$(RUST_LIB_SRC)
+KBUILD_ARGS = LLVM=-19 RUSTC=$(RUSTC) BINDGEN=$(BINDGEN) RUST_LIB_SRC=$(RUST_LIB_SRC) \
+	CLIPPY_DRIVER=/usr/bin/clippy-driver RUSTFMT=/usr/bin/rustfmt
 
 .PHONY: all modules clean test run stress bench clippy fmt kernel
 
@@ -28,7 +29,7 @@ clippy:
 
 fmt:
 	@kdir="$(KDIR)"; [ -n "$$kdir" ] || kdir=$$($(ROVL_TOP)/scripts/build-kernel.sh $(KFLAVOUR)); \
-	rustfmt --edition 2021 --config-path "$$kdir/source/.rustfmt.toml" $(ROVL_TOP)/rust_ovl.rs
+	/usr/bin/rustfmt --edition 2021 --config-path "$$(readlink -f $$kdir/source)/.rustfmt.toml" $(ROVL_TOP)/rust_ovl.rs
 
 test:
 	@$(ROVL_TOP)/scripts/test.sh

@@ -6,7 +6,8 @@ set -euo pipefail
 
 debs=(rustc-web rust-web-src clang-19 lld-19 llvm-19 libclang-19-dev
       qemu-system-x86 busybox-static flex bison bc libelf-dev libssl-dev
-      cpio kmod xz-utils make e2fsprogs squashfs-tools attr python3)
+      cpio kmod xz-utils make e2fsprogs squashfs-tools attr python3
+      rust-web-clippy rustfmt-web)
 
 missing=()
 for p in "${debs[@]}"; do

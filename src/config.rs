@@ -72,7 +72,9 @@ impl Config {
             log.error(fmt!("bad lowerdir: unescaped trailing ':', '::' or '\\'"));
         })?;
         if names.len() > MAX_LOWER_LAYERS {
-            log.error(fmt!("too many lower directories, limit is {MAX_LOWER_LAYERS}"));
+            log.error(fmt!(
+                "too many lower directories, limit is {MAX_LOWER_LAYERS}"
+            ));
             return Err(EINVAL);
         }
         for name in &names {

@@ -55,7 +55,8 @@ impl FileOperations for RegularFile {
         // Creation and truncation were handled on the overlay file; the real file only
         // needs the access mode and the I/O flags. Like overlayfs, do not touch the lower
         // file's atime: open it O_NOATIME where the mounter may.
-        let mut flags = vfile::flags(file) & !(oflags::CREAT | oflags::EXCL | oflags::NOCTTY | oflags::TRUNC);
+        let mut flags =
+            vfile::flags(file) & !(oflags::CREAT | oflags::EXCL | oflags::NOCTTY | oflags::TRUNC);
         flags |= oflags::NOATIME;
         let mut mask = MAY_OPEN
             | match flags & oflags::ACCMODE {

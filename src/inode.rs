@@ -235,4 +235,3 @@ impl InodeOperations for SymlinkInode {
         xattr::list(dentry, buf)
     }
 }
-

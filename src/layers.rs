@@ -67,7 +67,9 @@ impl LayerStack {
 
     /// The `st_dev` to report for non-directories of the filesystem `fsid`.
     pub(crate) fn pseudo_dev(&self, fsid: usize) -> u32 {
-        self.pseudo_devs.get(fsid.wrapping_sub(1)).map_or(0, |d| d.dev())
+        self.pseudo_devs
+            .get(fsid.wrapping_sub(1))
+            .map_or(0, |d| d.dev())
     }
 
     pub(crate) fn layer(&self, index: usize) -> &Layer {
@@ -76,6 +78,10 @@ impl LayerStack {
 
     /// How deep the filesystems under the stack are stacked already.
     pub(crate) fn max_stack_depth(&self) -> i32 {
-        self.lowers.iter().map(|l| l.mnt.sb().stack_depth()).max().unwrap_or(0)
+        self.lowers
+            .iter()
+            .map(|l| l.mnt.sb().stack_depth())
+            .max()
+            .unwrap_or(0)
     }
 }

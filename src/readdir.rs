@@ -15,14 +15,42 @@ use crate::{
     super_block::fs_of,
     vfs::{
         file::{self as vfile, FileOperations},
+        namei,
         readdir::{self as vreaddir, DirContext, RealEntry},
-        namei, CredGuard, Dentry, InodeWith, Mount,
+        CredGuard, Dentry, InodeWith, Mount,
     },
 };
-use kernel::{cred::Credential, fs::File, prelude::*, sync::aref::ARef, sync::Mutex, new_mutex};
+use kernel::{
+    cred::Credential, fs::File, new_mutex, prelude::*, rbtree::RBTree, sync::aref::ARef,
+    sync::Mutex,
+};
 
 /// `DT_CHR` of `struct linux_dirent64`.
 const DT_CHR: u32 = 2;
+
+/// A directory entry name, ordered bytewise, as the key of the merge tree.
+#[derive(PartialEq, Eq)]
+struct NameKey(KVec<u8>);
+
+impl NameKey {
+    fn new(name: &[u8]) -> Result<Self> {
+        let mut v = KVec::with_capacity(name.len(), GFP_KERNEL)?;
+        v.extend_from_slice(name, GFP_KERNEL)?;
+        Ok(Self(v))
+    }
+}
+
+impl PartialOrd for NameKey {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for NameKey {
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        self.0[..].cmp(&other.0[..])
+    }
+}
 
 /// One entry of a merged directory listing.
 struct MergedEntry {
@@ -62,13 +90,16 @@ pub(crate) struct Directory;
 impl FileOperations for Directory {
     type InodeData = RovlInode;
     type OpenData = OpenDir;
+    const IS_DIR: bool = true;
 
     fn open(inode: &InodeWith<RovlInode>, file: &File) -> Result<OpenDir> {
         let fs = fs_of(inode.inode().sb())?;
         let data = inode.data();
         let flags = oflags::DIRECTORY | (vfile::flags(file) & oflags::LARGEFILE);
         let _creds = fs.override_creds();
-        let kind = if data.is_merged() {
+        // The root is listed through the merge cache even with one layer, as overlayfs does,
+        // so that whiteouts in it never show.
+        let kind = if data.is_merged() || inode.inode().is_root() {
             let mut layers = KVec::with_capacity(data.lowers.len(), GFP_KERNEL)?;
             for lower in data.lowers.iter() {
                 let layer = MergedLayer {
@@ -149,41 +180,78 @@ impl FileOperations for Directory {
     }
 }
 
-/// Reads every layer of a merged directory, top first, into one list: each name once, from
-/// the topmost layer that has it. Whiteouts stay in the list (marked) so that they hide the
-/// names below them; they are skipped when listing.
+/// Reads every layer of a merged directory, top first, into one list with each name once,
+/// taken from the topmost layer that has it. Whiteouts stay in the list (marked) so that they
+/// hide the names below them; they are skipped when listing.
+///
+/// The order is overlayfs's, so that a listing reads the same under both: first every name
+/// the lowest layer has, in that layer's order, then the names only higher layers have, in
+/// the order they were met. This also keeps most offsets stable as upper entries come and go.
 fn read_merged(layers: &[MergedLayer]) -> Result<KVec<MergedEntry>> {
     let mut entries: KVec<MergedEntry> = KVec::new();
+    let mut by_name: RBTree<NameKey, usize> = RBTree::new();
+    // Indexes of the entries the lowest layer has, in its order.
+    let mut lowest_order: KVec<usize> = KVec::new();
+    let last = layers.len().saturating_sub(1);
     for (depth, layer) in layers.iter().enumerate() {
-        let above = entries.len();
+        let first_new = entries.len();
         vreaddir::read_all(&layer.file, &mut |e: RealEntry<'_>| {
-            let is_dot = e.name == b"." || e.name == b"..";
-            if is_dot && depth > 0 {
-                return Ok(());
+            let name = NameKey::new(e.name)?;
+            let index = match by_name.get(&name) {
+                Some(&index) => index,
+                None => {
+                    let index = entries.len();
+                    let copy = NameKey::new(e.name)?;
+                    by_name.try_create_and_insert(name, index, GFP_KERNEL)?;
+                    entries.push(
+                        MergedEntry {
+                            name: copy.0,
+                            ino: e.ino,
+                            dtype: e.dtype,
+                            whiteout: false,
+                        },
+                        GFP_KERNEL,
+                    )?;
+                    index
+                }
+            };
+            if depth == last {
+                lowest_order.push(index, GFP_KERNEL)?;
             }
-            if entries[..above].iter().any(|m| m.name == e.name) {
-                return Ok(());
-            }
-            let mut name = KVec::with_capacity(e.name.len(), GFP_KERNEL)?;
-            name.extend_from_slice(e.name, GFP_KERNEL)?;
-            entries.push(
-                MergedEntry {
-                    name,
-                    ino: e.ino,
-                    dtype: e.dtype,
-                    whiteout: false,
-                },
-                GFP_KERNEL,
-            )?;
             Ok(())
         })?;
         // A character device may be a whiteout (device 0/0); only its inode can tell. Look
         // these up once the real directory is no longer being read.
-        for entry in entries[above..].iter_mut().filter(|e| e.dtype == DT_CHR) {
+        for entry in entries[first_new..]
+            .iter_mut()
+            .filter(|e| e.dtype == DT_CHR)
+        {
             if let Some(real) = namei::lookup_positive(&layer.mnt, &entry.name, &layer.dentry)? {
                 entry.whiteout = real.inode().is_some_and(|i| i.is_whiteout());
             }
         }
     }
-    Ok(entries)
+    // Reorder: the lowest layer's names first, then the rest in discovery order.
+    let mut in_lowest = KVec::from_elem(false, entries.len(), GFP_KERNEL)?;
+    for &i in lowest_order.iter() {
+        in_lowest[i] = true;
+    }
+    let mut slots: KVec<Option<MergedEntry>> = KVec::with_capacity(entries.len(), GFP_KERNEL)?;
+    for e in entries.drain_all() {
+        slots.push(Some(e), GFP_KERNEL)?;
+    }
+    let mut ordered = KVec::with_capacity(slots.len(), GFP_KERNEL)?;
+    for &i in lowest_order.iter() {
+        if let Some(e) = slots[i].take() {
+            ordered.push(e, GFP_KERNEL)?;
+        }
+    }
+    for (i, slot) in slots.iter_mut().enumerate() {
+        if !in_lowest[i] {
+            if let Some(e) = slot.take() {
+                ordered.push(e, GFP_KERNEL)?;
+            }
+        }
+    }
+    Ok(ordered)
 }

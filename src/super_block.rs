@@ -10,8 +10,8 @@ use crate::{
     inode::{self, LowerEntry, RovlInode},
     layers::LayerStack,
     vfs::{
-        self, cred, sb::Kstatfs, sb::NewSuperBlock, seq::SeqFile, CredGuard, Dentry,
-        FsContextLog, Inode, InodeWith, Param, PathRef, SuperBlock,
+        self, cred, sb::Kstatfs, sb::NewSuperBlock, seq::SeqFile, CredGuard, Dentry, FsContextLog,
+        Inode, InodeWith, Param, PathRef, SuperBlock,
     },
     xattr,
 };

@@ -70,7 +70,10 @@ pub(crate) fn list(dentry: &Dentry, mut buf: Option<&mut [u8]>) -> Result<usize>
     let mut kept = 0;
     let mut start = 0;
     while start < len {
-        let end = buf[start..len].iter().position(|&b| b == 0).map_or(len, |p| start + p + 1);
+        let end = buf[start..len]
+            .iter()
+            .position(|&b| b == 0)
+            .map_or(len, |p| start + p + 1);
         if !is_private(&buf[start..end]) {
             buf.copy_within(start..end, kept);
             kept += end - start;

@@ -33,7 +33,12 @@ pub(crate) fn open(
 ) -> Result<ARef<File>> {
     // SAFETY: all pointers are valid for the call.
     let ptr = unsafe {
-        bindings::backing_file_open(user_file.as_ptr(), flags as c_int, real.as_raw(), cred.as_ptr())
+        bindings::backing_file_open(
+            user_file.as_ptr(),
+            flags as c_int,
+            real.as_raw(),
+            cred.as_ptr(),
+        )
     };
     let ptr = NonNull::new(kernel::error::from_err_ptr(ptr)?).ok_or(ENOMEM)?;
     // SAFETY: `backing_file_open` returned a new file reference, owned by the `ARef` now.
@@ -70,10 +75,11 @@ pub(crate) fn splice_read(
     cred: &Credential,
 ) -> Result<usize> {
     let mut ctx = ctx(cred);
-    // SAFETY: `ppos` is valid for the request; `backing_file_splice_read` uses only `ki_filp`
-    // and `ki_pos` of the kiocb, which play the role of `init_sync_kiocb`.
+    // `backing_file_splice_read` uses only `ki_filp` and `ki_pos` of the kiocb, so these two
+    // play the role of `init_sync_kiocb`.
     let mut iocb = bindings::kiocb {
         ki_filp: req.file,
+        // SAFETY: `ppos` is valid for the request.
         ki_pos: unsafe { *req.ppos },
         ..Default::default()
     };
@@ -97,5 +103,7 @@ pub(crate) fn splice_read(
 pub(crate) fn mmap(real: &File, req: MmapRequest<'_>, cred: &Credential) -> Result {
     let mut ctx = ctx(cred);
     // SAFETY: `vma` is valid under the mmap lock the caller holds; `real` is a backing file.
-    kernel::error::to_result(unsafe { bindings::backing_file_mmap(real.as_ptr(), req.vma, &mut ctx) })
+    kernel::error::to_result(unsafe {
+        bindings::backing_file_mmap(real.as_ptr(), req.vma, &mut ctx)
+    })
 }

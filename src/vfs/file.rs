@@ -46,6 +46,8 @@ pub(crate) trait FileOperations: Sized {
     type InodeData: Send + Sync + 'static;
     /// What an open file keeps (in `private_data`) until it is released.
     type OpenData: Send + Sync;
+    /// Directories answer `read(2)` with `EISDIR`.
+    const IS_DIR: bool = false;
 
     /// Opens `file` on `inode`.
     fn open(inode: &InodeWith<Self::InodeData>, file: &File) -> Result<Self::OpenData>;
@@ -94,16 +96,41 @@ impl<D: Send + Sync + 'static> FileOps<D> {
             bindings::file_operations {
                 open: Some(open_cb::<U>),
                 release: Some(release_cb::<U>),
-                llseek: if U::HAS_LLSEEK { Some(llseek_cb::<U>) } else { None },
-                read_iter: if U::HAS_READ_ITER { Some(read_iter_cb::<U>) } else { None },
-                splice_read: if U::HAS_SPLICE_READ { Some(splice_read_cb::<U>) } else { None },
-                mmap: if U::HAS_MMAP { Some(mmap_cb::<U>) } else { None },
+                llseek: if U::HAS_LLSEEK {
+                    Some(llseek_cb::<U>)
+                } else {
+                    None
+                },
+                read: if U::IS_DIR {
+                    Some(bindings::generic_read_dir)
+                } else {
+                    None
+                },
+                read_iter: if U::HAS_READ_ITER {
+                    Some(read_iter_cb::<U>)
+                } else {
+                    None
+                },
+                splice_read: if U::HAS_SPLICE_READ {
+                    Some(splice_read_cb::<U>)
+                } else {
+                    None
+                },
+                mmap: if U::HAS_MMAP {
+                    Some(mmap_cb::<U>)
+                } else {
+                    None
+                },
                 iterate_shared: if U::HAS_ITERATE_SHARED {
                     Some(iterate_shared_cb::<U>)
                 } else {
                     None
                 },
-                fsync: if U::HAS_FSYNC { Some(fsync_cb::<U>) } else { None },
+                fsync: if U::HAS_FSYNC {
+                    Some(fsync_cb::<U>)
+                } else {
+                    None
+                },
                 // SAFETY: all-zero is "no operation" for the remaining fields.
                 ..unsafe { core::mem::zeroed() }
             },

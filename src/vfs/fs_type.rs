@@ -108,7 +108,13 @@ impl FsContextLog<'_> {
         // SAFETY: `fc` is valid for the log's lifetime; `logfc` copies the formatted message.
         unsafe {
             let log = &(*self.fc).log;
-            bindings::logfc(log.log, log.prefix, b'e', c"%s".as_char_ptr(), msg.as_char_ptr());
+            bindings::logfc(
+                log.log,
+                log.prefix,
+                b'e',
+                c"%s".as_char_ptr(),
+                msg.as_char_ptr(),
+            );
             // `logfc` prints only when there is no fsopen() log; we always want dmesg too.
             if !log.log.is_null() {
                 bindings::logfc(
@@ -268,7 +274,10 @@ unsafe extern "C" fn parse_param_cb<T: FileSystem>(
                 Some(unsafe { CStr::from_char_ptr((*param).__bindgen_anon_1.string) })
             }
             _ => {
-                log(fc).error(fmt!("{}: value must be a string", key.to_str().unwrap_or("?")));
+                log(fc).error(fmt!(
+                    "{}: value must be a string",
+                    key.to_str().unwrap_or("?")
+                ));
                 return Err(EINVAL);
             }
         };

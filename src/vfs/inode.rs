@@ -94,6 +94,16 @@ impl Inode {
         self.mode() & S_IFMT == S_IFCHR && self.rdev() == 0
     }
 
+    /// Whether this is the root inode of its super block.
+    pub(crate) fn is_root(&self) -> bool {
+        // SAFETY: `s_root` is set once in `fill_super`, before any other inode of the super
+        // block can be reached; its `d_inode` never changes.
+        unsafe {
+            let root = (*self.raw().i_sb).s_root;
+            !root.is_null() && core::ptr::eq((*root).d_inode, self.as_raw())
+        }
+    }
+
     pub(crate) fn sb(&self) -> &SuperBlock {
         // SAFETY: `i_sb` is set at allocation and never changes.
         unsafe { SuperBlock::from_raw(self.raw().i_sb) }
@@ -195,6 +205,9 @@ impl<D> InodeWith<D> {
         drop(unsafe { KBox::from_raw(ptr.cast::<Self>()) });
     }
 
+    /// # Safety
+    ///
+    /// Only called by `iget5_locked` for inodes of a super block whose inodes are all `Self`.
     unsafe extern "C" fn iget_test(inode: *mut bindings::inode, key: *mut c_void) -> c_int {
         // SAFETY: all inodes hashed in our super block come from `alloc`; `key` is read under
         // `inode_hash_lock` (type invariant).
@@ -202,6 +215,10 @@ impl<D> InodeWith<D> {
         c_int::from(stored == key as usize)
     }
 
+    /// # Safety
+    ///
+    /// Only called by `iget5_locked` for a new inode of a super block whose inodes are all
+    /// `Self`.
     unsafe extern "C" fn iget_set(inode: *mut bindings::inode, key: *mut c_void) -> c_int {
         // SAFETY: as in `iget_test`; the `I_NEW` inode is ours alone.
         unsafe { *(*inode.cast::<Self>()).key.get() = key as usize };
@@ -259,7 +276,9 @@ pub(super) unsafe fn iget<D>(sb: &SuperBlock, key: usize) -> Result<IgetResult<D
         }))
     } else {
         // SAFETY: the reference from `iget5_locked` is handed to the `ARef`.
-        Ok(IgetResult::Cached(unsafe { ARef::from_raw(ptr.cast::<Inode>()) }))
+        Ok(IgetResult::Cached(unsafe {
+            ARef::from_raw(ptr.cast::<Inode>())
+        }))
     }
 }
 
@@ -468,11 +487,31 @@ impl<D: Send + Sync + 'static> InodeOps<D> {
     pub(crate) const fn new<U: InodeOperations<Data = D>>() -> Self {
         Self(
             bindings::inode_operations {
-                lookup: if U::HAS_LOOKUP { Some(lookup_cb::<U>) } else { None },
-                get_link: if U::HAS_GET_LINK { Some(get_link_cb::<U>) } else { None },
-                permission: if U::HAS_PERMISSION { Some(permission_cb::<U>) } else { None },
-                getattr: if U::HAS_GETATTR { Some(getattr_cb::<U>) } else { None },
-                listxattr: if U::HAS_LISTXATTR { Some(listxattr_cb::<U>) } else { None },
+                lookup: if U::HAS_LOOKUP {
+                    Some(lookup_cb::<U>)
+                } else {
+                    None
+                },
+                get_link: if U::HAS_GET_LINK {
+                    Some(get_link_cb::<U>)
+                } else {
+                    None
+                },
+                permission: if U::HAS_PERMISSION {
+                    Some(permission_cb::<U>)
+                } else {
+                    None
+                },
+                getattr: if U::HAS_GETATTR {
+                    Some(getattr_cb::<U>)
+                } else {
+                    None
+                },
+                listxattr: if U::HAS_LISTXATTR {
+                    Some(listxattr_cb::<U>)
+                } else {
+                    None
+                },
                 // SAFETY: all-zero is "no operation" for the remaining fields.
                 ..unsafe { core::mem::zeroed() }
             },
@@ -559,7 +598,10 @@ unsafe extern "C" fn getattr_cb<U: InodeOperations>(
 ) -> c_int {
     // SAFETY: the VFS holds `path` for the call.
     let path = unsafe {
-        PathRef::new(&*(*path).mnt.cast::<Mount>(), Dentry::from_raw((*path).dentry))
+        PathRef::new(
+            &*(*path).mnt.cast::<Mount>(),
+            Dentry::from_raw((*path).dentry),
+        )
     };
     // SAFETY: `stat` is the caller's buffer, exclusively ours for the call.
     let stat = unsafe { &mut *stat.cast::<Kstat>() };
@@ -584,4 +626,3 @@ unsafe extern "C" fn listxattr_cb<U: InodeOperations>(
         Err(e) => e.to_errno() as isize,
     }
 }
-

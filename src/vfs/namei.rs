@@ -12,7 +12,11 @@ use kernel::{prelude::*, sync::aref::ARef};
 /// credentials allow. Returns `None` if the name does not exist (a negative dentry).
 ///
 /// `base` must not be locked by the caller: the real directory is locked here as needed.
-pub(crate) fn lookup_positive(mnt: &Mount, name: &[u8], base: &Dentry) -> Result<Option<ARef<Dentry>>> {
+pub(crate) fn lookup_positive(
+    mnt: &Mount,
+    name: &[u8],
+    base: &Dentry,
+) -> Result<Option<ARef<Dentry>>> {
     let len = u32::try_from(name.len()).map_err(|_| ENAMETOOLONG)?;
     let mut q = bindings::qstr {
         __bindgen_anon_1: bindings::qstr__bindgen_ty_1 {

@@ -118,7 +118,6 @@ impl Path {
         // SAFETY: by the type invariant the dentry is referenced while `self` lives.
         unsafe { Dentry::from_raw(self.raw.dentry) }
     }
-
 }
 
 impl Drop for Path {
@@ -159,5 +158,4 @@ impl<'a> PathRef<'a> {
         // SAFETY: valid for `'a` by the type invariant.
         unsafe { Dentry::from_raw(self.raw.dentry) }
     }
-
 }

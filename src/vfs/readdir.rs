@@ -83,6 +83,9 @@ struct Collector<'f> {
     err: Option<Error>,
 }
 
+/// # Safety
+///
+/// Only called by a filesystem's `iterate_shared` for the context `read_all` passed in.
 unsafe extern "C" fn collect_actor(
     ctx: *mut bindings::dir_context,
     name: *const c_char,

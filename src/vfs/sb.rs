@@ -161,7 +161,7 @@ impl Kstatfs {
 
     pub(crate) fn set_type(&mut self, magic: u64) {
         // SAFETY: `&mut self` is exclusive access to the caller's buffer.
-        unsafe { (*self.0.get()).f_type = magic as _ };
+        unsafe { (*self.0.get()).f_type = magic as isize };
     }
 
     pub(crate) fn namelen(&self) -> isize {
@@ -174,7 +174,10 @@ impl Kstatfs {
 pub(crate) fn statfs(path: PathRef<'_>, buf: &mut Kstatfs) -> Result {
     // SAFETY: `path` and `buf` are valid for the call.
     kernel::error::to_result(unsafe {
-        bindings::vfs_statfs(path.as_raw(), buf.0.get().cast::<kernel::bindings::kstatfs>())
+        bindings::vfs_statfs(
+            path.as_raw(),
+            buf.0.get().cast::<kernel::bindings::kstatfs>(),
+        )
     })
 }
 

@@ -17,7 +17,12 @@ fn to_len(ret: isize) -> Result<usize> {
 
 /// Reads the xattr `name` of the real `dentry` on `mnt` into `buf`, or returns its size if
 /// `buf` is `None`. Permission is checked against the current credentials.
-pub(crate) fn get(mnt: &Mount, dentry: &Dentry, name: &CStr, buf: Option<&mut [u8]>) -> Result<usize> {
+pub(crate) fn get(
+    mnt: &Mount,
+    dentry: &Dentry,
+    name: &CStr,
+    buf: Option<&mut [u8]>,
+) -> Result<usize> {
     let (ptr, len) = match buf {
         Some(b) => (b.as_mut_ptr().cast::<c_void>(), b.len()),
         None => (core::ptr::null_mut(), 0),
@@ -52,7 +57,8 @@ impl<T: FileSystem> Handlers<T> {
         get: Some(get_cb::<T>),
         set: Some(set_cb::<T>),
     };
-    pub(super) const LIST: [*const bindings::xattr_handler; 2] = [&Self::HANDLER, core::ptr::null()];
+    pub(super) const LIST: [*const bindings::xattr_handler; 2] =
+        [&Self::HANDLER, core::ptr::null()];
 }
 
 /// # Safety
@@ -85,7 +91,6 @@ unsafe extern "C" fn get_cb<T: FileSystem>(
 ///
 /// Only called by the VFS's xattr code for one of `T`'s inodes, with `value` NULL (remove) or
 /// valid for `size` bytes.
-#[expect(clippy::too_many_arguments)]
 unsafe extern "C" fn set_cb<T: FileSystem>(
     _handler: *const bindings::xattr_handler,
     _idmap: *mut bindings::mnt_idmap,
