@@ -21,6 +21,8 @@ pub(crate) const MAX_LOWER_LAYERS: usize = 500;
 /// A lower layer named by the user: the path as given, and where it resolved to.
 pub(crate) struct LayerSpec {
     pub(crate) path: Path,
+    /// The path as given with `lowerdir+`, shown again in `/proc/mounts`.
+    pub(crate) name: Option<CString>,
 }
 
 /// The options of one mount, as parsed so far.
@@ -42,6 +44,17 @@ impl Config {
                     return Err(EINVAL);
                 };
                 self.parse_lowerdir(value, log)
+            }
+            b"lowerdir+" => {
+                let Some(value) = param.value else {
+                    log.error(fmt!("lowerdir+ needs a value"));
+                    return Err(EINVAL);
+                };
+                self.parse_lowerdir_add(value, log)
+            }
+            b"datadir+" => {
+                log.error(fmt!("data-only lower layers are not supported"));
+                Err(EINVAL)
             }
             b"upperdir" | b"workdir" => {
                 log.error(fmt!(
@@ -79,9 +92,31 @@ impl Config {
         }
         for name in &names {
             let path = resolve_dir(name, log)?;
-            self.lowers.push(LayerSpec { path }, GFP_KERNEL)?;
+            self.lowers
+                .push(LayerSpec { path, name: None }, GFP_KERNEL)?;
         }
         self.lowerdir_all = Some(to_cstring(value)?);
+        Ok(())
+    }
+}
+
+impl Config {
+    /// `lowerdir+=path`: appends one layer, below those given before; the path is taken as
+    /// it is, with no escapes (the new mount API passes one layer per call).
+    fn parse_lowerdir_add(&mut self, value: &CStr, log: &FsContextLog<'_>) -> Result {
+        if self.lowerdir_all.is_some() {
+            log.error(fmt!("lowerdir+ cannot follow lowerdir"));
+            return Err(EINVAL);
+        }
+        if self.lowers.len() == MAX_LOWER_LAYERS {
+            log.error(fmt!(
+                "too many lower directories, limit is {MAX_LOWER_LAYERS}"
+            ));
+            return Err(EINVAL);
+        }
+        let path = resolve_dir(value, log)?;
+        let name = Some(CString::try_from(value)?);
+        self.lowers.push(LayerSpec { path, name }, GFP_KERNEL)?;
         Ok(())
     }
 }

@@ -11,7 +11,7 @@
 
 use crate::{
     config::LayerSpec,
-    vfs::{sb::AnonDev, FsContextLog, Mount, SuperBlock},
+    vfs::{sb::AnonDev, Dentry, FsContextLog, Mount, SuperBlock},
 };
 use kernel::{prelude::*, sync::aref::ARef};
 
@@ -53,10 +53,39 @@ impl LayerStack {
             };
             lowers.push(Layer { mnt, fsid }, GFP_KERNEL)?;
         }
-        Ok(Self {
+        let stack = Self {
             lowers,
             pseudo_devs,
-        })
+        };
+        stack.check_overlap(log)?;
+        Ok(stack)
+    }
+
+    /// Refuses a layer given twice, or one inside another: lookups would then reach the same
+    /// objects through two layers. Both fail with `ELOOP`, as in overlayfs.
+    fn check_overlap(&self, log: &FsContextLog<'_>) -> Result {
+        let roots = || self.lowers.iter().map(|l| l.mnt.root());
+        for (i, root) in roots().enumerate() {
+            if roots().take(i).any(|r| r == root) {
+                log.error(fmt!("conflicting lowerdir path"));
+                return Err(ELOOP);
+            }
+        }
+        for (i, root) in roots().enumerate() {
+            let mut dir: ARef<Dentry> = root.into();
+            loop {
+                let parent = dir.parent();
+                if *parent == *dir {
+                    break;
+                }
+                if roots().enumerate().any(|(j, r)| j != i && *r == *parent) {
+                    log.error(fmt!("overlapping lowerdir path"));
+                    return Err(ELOOP);
+                }
+                dir = parent;
+            }
+        }
+        Ok(())
     }
 
     /// Whether every layer is on one filesystem, so real inode numbers are unique across

@@ -29,8 +29,7 @@ pub(crate) fn lookup(dir: &InodeWith<RovlInode>, name: &[u8]) -> Result<Option<A
             let Some(real) = namei::lookup_positive(&layer.mnt, name, &parent.dentry)? else {
                 continue;
             };
-            let real_inode = real.inode().ok_or(EIO)?;
-            if real_inode.is_whiteout() {
+            if xattr::is_whiteout(&layer.mnt, &real) {
                 break;
             }
             if !real.is_dir() {
@@ -41,7 +40,7 @@ pub(crate) fn lookup(dir: &InodeWith<RovlInode>, name: &[u8]) -> Result<Option<A
                 }
                 break;
             }
-            let opaque = xattr::is_opaque_dir(&layer.mnt, &real);
+            let opaque = xattr::dir_mark(&layer.mnt, &real) == xattr::DirMark::Opaque;
             found.push(LowerEntry::new(parent.layer, real), GFP_KERNEL)?;
             if opaque {
                 break;

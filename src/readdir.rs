@@ -19,6 +19,7 @@ use crate::{
         readdir::{self as vreaddir, DirContext, RealEntry},
         CredGuard, Dentry, InodeWith, Mount,
     },
+    xattr,
 };
 use kernel::{
     cred::Credential, fs::File, new_mutex, prelude::*, rbtree::RBTree, sync::aref::ARef,
@@ -27,6 +28,7 @@ use kernel::{
 
 /// `DT_CHR` of `struct linux_dirent64`.
 const DT_CHR: u32 = 2;
+const DT_REG: u32 = 8;
 
 /// A directory entry name, ordered bytewise, as the key of the merge tree.
 #[derive(PartialEq, Eq)]
@@ -66,6 +68,8 @@ struct MergedLayer {
     file: ARef<File>,
     mnt: ARef<Mount>,
     dentry: ARef<Dentry>,
+    /// Marked `trusted.overlay.opaque=x`: empty regular files in it may be whiteouts.
+    xwhiteouts: bool,
 }
 
 /// An open rovl directory.
@@ -106,6 +110,8 @@ impl FileOperations for Directory {
                     file: vreaddir::open_dir(lower.path(fs), flags, &fs.creds)?,
                     mnt: fs.layers.layer(lower.layer).mnt.clone(),
                     dentry: lower.dentry.clone(),
+                    xwhiteouts: xattr::dir_mark(&fs.layers.layer(lower.layer).mnt, &lower.dentry)
+                        == xattr::DirMark::XWhiteouts,
                 };
                 layers.push(layer, GFP_KERNEL)?;
             }
@@ -220,14 +226,17 @@ fn read_merged(layers: &[MergedLayer]) -> Result<KVec<MergedEntry>> {
             }
             Ok(())
         })?;
-        // A character device may be a whiteout (device 0/0); only its inode can tell. Look
-        // these up once the real directory is no longer being read.
+        // A character device may be a whiteout (device 0/0), and so may an empty regular file
+        // in a directory marked for xattr whiteouts; only the inode can tell. Look these up
+        // once the real directory is no longer being read.
+        let maybe_whiteout =
+            |e: &MergedEntry| e.dtype == DT_CHR || (layer.xwhiteouts && e.dtype == DT_REG);
         for entry in entries[first_new..]
             .iter_mut()
-            .filter(|e| e.dtype == DT_CHR)
+            .filter(|e| maybe_whiteout(e))
         {
             if let Some(real) = namei::lookup_positive(&layer.mnt, &entry.name, &layer.dentry)? {
-                entry.whiteout = real.inode().is_some_and(|i| i.is_whiteout());
+                entry.whiteout = xattr::is_whiteout(&layer.mnt, &real);
             }
         }
     }

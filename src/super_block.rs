@@ -31,6 +31,8 @@ pub(crate) struct RovlFs {
     /// The mounter's credentials, used for every access to the layers.
     pub(crate) creds: ARef<Credential>,
     lowerdir_all: Option<CString>,
+    /// Layers given one by one with `lowerdir+`, shown the same way.
+    lowerdir_add: KVec<CString>,
     /// Longest name any layer allows.
     namelen: isize,
     /// Source of inode numbers for directories when real ones may collide.
@@ -68,6 +70,12 @@ impl vfs::FileSystem for Rovl {
             return Err(EINVAL);
         }
         let creds = cred::prepare_creds()?;
+        let mut lowerdir_add = KVec::new();
+        for spec in ctx.lowers.iter_mut() {
+            if let Some(name) = spec.name.take() {
+                lowerdir_add.push(name, GFP_KERNEL)?;
+            }
+        }
         let layers = LayerStack::new(&ctx.lowers, log)?;
         let depth = layers.max_stack_depth() + 1;
         if depth > vfs::sb::MAX_STACK_DEPTH {
@@ -90,6 +98,7 @@ impl vfs::FileSystem for Rovl {
             layers,
             creds,
             lowerdir_all: ctx.lowerdir_all.take(),
+            lowerdir_add,
             namelen,
             last_ino: AtomicU64::new(1),
         })
@@ -132,6 +141,10 @@ impl vfs::FileSystem for Rovl {
         if let Some(lowerdir) = &fs.lowerdir_all {
             seq.puts(c",lowerdir=");
             // As `seq_show_option()`: these would end or split the option in /proc/mounts.
+            seq.escape(lowerdir.to_bytes(), c", \t\n\\");
+        }
+        for lowerdir in fs.lowerdir_add.iter() {
+            seq.puts(c",lowerdir+=");
             seq.escape(lowerdir.to_bytes(), c", \t\n\\");
         }
         Ok(())

@@ -17,8 +17,11 @@ use kernel::prelude::*;
 
 /// Prefix of overlayfs's private xattrs.
 const PRIVATE_PREFIX: &[u8] = b"trusted.overlay.";
-/// Marks a directory as opaque: nothing below it merges in.
+/// On a directory: `y` makes it opaque (nothing below merges in); `x` says that it may
+/// hold xattr whiteouts.
 const OPAQUE: &CStr = c"trusted.overlay.opaque";
+/// On an empty regular file: this is a whiteout (the form that needs no device node).
+const XWHITEOUT: &CStr = c"trusted.overlay.whiteout";
 
 fn is_private(name: &[u8]) -> bool {
     name.starts_with(PRIVATE_PREFIX)
@@ -83,8 +86,35 @@ pub(crate) fn list(dentry: &Dentry, mut buf: Option<&mut [u8]>) -> Result<usize>
     Ok(kept)
 }
 
-/// Whether the real directory `dir` is marked opaque (`trusted.overlay.opaque` = `y`).
-pub(crate) fn is_opaque_dir(mnt: &Mount, dir: &Dentry) -> bool {
+/// How a real directory is marked by `trusted.overlay.opaque`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DirMark {
+    /// No (or an unknown) marking.
+    None,
+    /// `y`: opaque, nothing below it merges in.
+    Opaque,
+    /// `x`: not opaque, but its entries may include xattr whiteouts.
+    XWhiteouts,
+}
+
+/// Reads the opaque marking of the real directory `dir`.
+pub(crate) fn dir_mark(mnt: &Mount, dir: &Dentry) -> DirMark {
     let mut value = [0u8; 1];
-    matches!(vxattr::get(mnt, dir, OPAQUE, Some(&mut value)), Ok(1) if value[0] == b'y')
+    match vxattr::get(mnt, dir, OPAQUE, Some(&mut value)) {
+        Ok(1) if value[0] == b'y' => DirMark::Opaque,
+        Ok(1) if value[0] == b'x' => DirMark::XWhiteouts,
+        _ => DirMark::None,
+    }
+}
+
+/// Whether `real` is a whiteout of either form: a 0/0 character device, or an empty
+/// regular file carrying `trusted.overlay.whiteout`.
+pub(crate) fn is_whiteout(mnt: &Mount, real: &Dentry) -> bool {
+    let Some(inode) = real.inode() else {
+        return false;
+    };
+    if inode.is_whiteout() {
+        return true;
+    }
+    inode.is_regular() && inode.size() == 0 && vxattr::get(mnt, real, XWHITEOUT, None).is_ok()
 }

@@ -104,6 +104,14 @@ impl Dentry {
         self.kind() == DentryType::Directory
     }
 
+    /// The parent directory (the dentry itself for a filesystem root), as `dget_parent`.
+    pub(crate) fn parent(&self) -> ARef<Dentry> {
+        // SAFETY: `self` is referenced; `dget_parent` returns a referenced dentry.
+        let p = unsafe { bindings::dget_parent(self.0.get()) };
+        // SAFETY: `dget_parent` never returns NULL for a live dentry, and hands us a reference.
+        unsafe { Dentry::from_raw_owned(NonNull::new_unchecked(p)) }
+    }
+
     /// The super block this dentry belongs to.
     pub(crate) fn sb(&self) -> &SuperBlock {
         // SAFETY: `d_sb` is set at allocation and never changes.

@@ -73,6 +73,12 @@ impl Inode {
         self.raw().i_ino
     }
 
+    /// The size in bytes, read once as `i_size_read` does on 64-bit.
+    pub(crate) fn size(&self) -> i64 {
+        // SAFETY: an aligned 64-bit field, read atomically on 64-bit architectures.
+        unsafe { core::ptr::read_volatile(&raw const (*self.0.get()).i_size) }
+    }
+
     pub(crate) fn rdev(&self) -> u32 {
         self.raw().i_rdev
     }

@@ -33,7 +33,8 @@ pub(crate) fn lookup_positive(
             // SAFETY: a successful lookup returns a referenced, positive dentry.
             Ok(Some(unsafe { Dentry::from_raw_owned(p) }))
         }
-        Err(e) if e == ENOENT => Ok(None),
+        // A name too long for this layer cannot exist in it.
+        Err(e) if e == ENOENT || e == ENAMETOOLONG => Ok(None),
         Err(e) => Err(e),
     }
 }
