@@ -21,6 +21,11 @@ use kernel::{prelude::*, sync::aref::ARef};
 pub(crate) fn lookup(dir: &InodeWith<RovlInode>, name: &[u8]) -> Result<Option<ARef<Inode>>> {
     let sb = dir.inode().sb();
     let fs = fs_of(sb)?;
+    // No layer can hold a longer name (and the layers' own lookups would say ENOENT or
+    // ENAMETOOLONG depending on the layer).
+    if name.len() > fs.max_name_len() {
+        return Err(ENAMETOOLONG);
+    }
     let mut found: KVec<LowerEntry> = KVec::new();
     {
         let _creds = fs.override_creds();

@@ -45,6 +45,11 @@ impl RovlFs {
         CredGuard::new(&self.creds)
     }
 
+    /// The longest name any layer allows.
+    pub(crate) fn max_name_len(&self) -> usize {
+        usize::try_from(self.namelen).unwrap_or(usize::MAX)
+    }
+
     pub(crate) fn next_ino(&self) -> u64 {
         self.last_ino.fetch_add(1, Ordering::Relaxed) + 1
     }

@@ -192,7 +192,7 @@ impl<T: FileSystem> ContextOps<T> {
         free: Some(fc_free_cb::<T>),
         dup: None,
         parse_param: Some(parse_param_cb::<T>),
-        parse_monolithic: None,
+        parse_monolithic: Some(parse_monolithic_cb),
         get_tree: Some(get_tree_cb::<T>),
         reconfigure: Some(reconfigure_cb::<T>),
     };
@@ -285,6 +285,49 @@ unsafe extern "C" fn parse_param_cb<T: FileSystem>(
         let ctx = unsafe { context::<T>(fc) };
         T::parse_param(ctx, &Param { key, value }, &log(fc)).map(|()| 0)
     })
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->parse_monolithic`, with `data` the page of `mount(2)` options
+/// (NUL-terminated) or NULL.
+unsafe extern "C" fn parse_monolithic_cb(fc: *mut bindings::fs_context, data: *mut c_void) -> c_int {
+    // SAFETY: per the function's contract; the separator below stays within the string.
+    unsafe { bindings::vfs_parse_monolithic_sep(fc, data, Some(next_option)) }
+}
+
+/// Splits `mount(2)` options at commas that are not escaped with a backslash, so that a
+/// layer path may contain `\,` (overlayfs's syntax). The escapes stay for the option's own
+/// parser to remove.
+///
+/// # Safety
+///
+/// `s` must point to NULL or to a NUL-terminated, writable string, as
+/// `vfs_parse_monolithic_sep` passes.
+unsafe extern "C" fn next_option(s: *mut *mut c_char) -> *mut c_char {
+    // SAFETY: per the function's contract.
+    unsafe {
+        let start = *s;
+        if start.is_null() {
+            return start;
+        }
+        let mut p = start;
+        while *p != 0 {
+            if *p == b'\\' {
+                p = p.add(1);
+                if *p == 0 {
+                    break;
+                }
+            } else if *p == b',' {
+                *p = 0;
+                *s = p.add(1);
+                return start;
+            }
+            p = p.add(1);
+        }
+        *s = core::ptr::null_mut();
+        start
+    }
 }
 
 /// # Safety

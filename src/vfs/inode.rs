@@ -4,7 +4,9 @@
 //!
 //! C headers: [`include/linux/fs.h`](srctree/include/linux/fs.h)
 
-use super::{bindings, dentry::Dentry, file::FileOps, path::Mount, path::PathRef, sb::SuperBlock};
+use super::{
+    bindings, dentry::Dentry, file::FileOps, path::Mount, path::PathRef, sb, sb::SuperBlock,
+};
 use core::{cell::UnsafeCell, marker::PhantomData, ptr::NonNull};
 use kernel::{
     error::{from_result, to_result, VTABLE_DEFAULT_ERROR},
@@ -358,6 +360,7 @@ impl<D: Send + Sync + 'static> NewInode<D> {
                     i.i_op = &iops.0;
                 }
             }
+            set_rwsem_class(i);
             *(*ptr.cast::<InodeWith<D>>()).data.get() = Some(data);
             bindings::unlock_new_inode(ptr);
         }
@@ -367,6 +370,47 @@ impl<D: Send + Sync + 'static> NewInode<D> {
         // initialised and unlocked.
         unsafe { ARef::from_raw(ptr.cast::<Inode>()) }
     }
+}
+
+/// Lock classes for the `i_rwsem` of a stacking filesystem's inodes, one per stacking depth
+/// and kind (directories, others).
+///
+/// A stacking filesystem takes the real inode's `i_rwsem` while holding its own; when it is
+/// stacked on itself both belong to the same filesystem type, so lockdep must be told they
+/// are different classes or it reports recursive locking.
+#[cfg(CONFIG_LOCKDEP)]
+static I_RWSEM_CLASSES: [[kernel::sync::LockClassKey; 2]; sb::MAX_STACK_DEPTH as usize] = {
+    // SAFETY: stored in static memory (pinned for ever) and never dropped.
+    const KEY: kernel::sync::LockClassKey = unsafe { kernel::sync::LockClassKey::new_static() };
+    [[KEY, KEY], [KEY, KEY]]
+};
+
+/// Gives a new inode's `i_rwsem` the lock class of its stacking depth, as
+/// `lockdep_set_class()` does.
+fn set_rwsem_class(inode: &mut bindings::inode) {
+    #[cfg(CONFIG_LOCKDEP)]
+    {
+        // SAFETY: `i_sb` of a new inode is valid; its depth was set in `fill_super`.
+        let depth = unsafe { (*inode.i_sb).s_stack_depth };
+        let depth = usize::try_from(depth - 1).unwrap_or(0).min(I_RWSEM_CLASSES.len() - 1);
+        let kind = usize::from(u32::from(inode.i_mode) & S_IFMT == S_IFDIR);
+        let key = &I_RWSEM_CLASSES[depth][kind];
+        let map = &mut inode.i_rwsem.dep_map;
+        // SAFETY: the inode is `I_NEW` and its rwsem unused; the key is static.
+        unsafe {
+            bindings::lockdep_init_map_type(
+                map,
+                c"&inode->i_rwsem".as_char_ptr(),
+                key.as_ptr(),
+                0,
+                map.wait_type_inner,
+                map.wait_type_outer,
+                map.lock_type,
+            )
+        };
+    }
+    #[cfg(not(CONFIG_LOCKDEP))]
+    let _ = inode;
 }
 
 impl<D> Drop for NewInode<D> {

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Boots the rovl test kernel under QEMU (TCG: KVM hangs on our machines).
+#
+#   scripts/run-guest.sh test|demo|shell
+#
+# Environment:
+#   ROVL_KERNEL   bzImage to boot   (default: build/reuse with build-kernel.sh test)
+#   ROVL_INITRD   initramfs to use  (default: build one with make-initramfs.sh)
+#   ROVL_LOG      serial log file   (default: a new $ROVL_CACHE/logs/guest-MODE-DATE-PID.log,
+#                 with $ROVL_CACHE/guest-MODE.log pointing at the latest)
+#   ROVL_TIMEOUT  hard limit for the boot, seconds (default 1200 test, 600 demo;
+#                 no limit for shell)
+#   ROVL_APPEND   extra kernel command line
+#   ROVL_QEMU_ARGS extra qemu arguments
+# Exits with qemu's status (124 when the timeout killed it).
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+mode=${1:-shell}
+case $mode in test|demo|shell) ;; *) echo "usage: $0 test|demo|shell" >&2; exit 2 ;; esac
+
+kernel=${ROVL_KERNEL:-}
+if [ -z "$kernel" ]; then
+    kernel=$("$ROVL_TOP/scripts/build-kernel.sh" test)/arch/x86/boot/bzImage
+fi
+[ -f "$kernel" ] || { echo "rovl: no kernel image $kernel" >&2; exit 1; }
+initrd=${ROVL_INITRD:-}
+if [ -z "$initrd" ]; then
+    initrd=$(mktemp "${TMPDIR:-/tmp}/rovl-initramfs.XXXXXX")
+    trap 'rm -f "$initrd"' EXIT
+    "$ROVL_TOP/scripts/make-initramfs.sh" "$initrd" >/dev/null
+fi
+log=${ROVL_LOG:-}
+if [ -z "$log" ]; then
+    mkdir -p "$ROVL_CACHE/logs"
+    log=$ROVL_CACHE/logs/guest-$mode-$(date +%Y%m%d-%H%M%S)-$$.log
+    : > "$log"; ln -sfn "$log" "$ROVL_CACHE/guest-$mode.log"
+fi
+case $mode in test) def=1200 ;; demo) def=600 ;; shell) def=0 ;; esac
+limit=${ROVL_TIMEOUT:-$def}
+
+qemu=(qemu-system-x86_64 -accel tcg,thread=multi -m 2G -smp 2
+      -nographic -no-reboot
+      -kernel "$kernel" -initrd "$initrd"
+      -append "console=ttyS0 pci=noacpi panic=-1 tsc=reliable rovl.mode=$mode ${ROVL_APPEND:-}"
+      -virtfs "local,path=$ROVL_TOP,mount_tag=rovl,security_model=none,readonly=on,multidevs=remap"
+      -virtfs "local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap"
+      ${ROVL_QEMU_ARGS:-})
+
+echo "rovl: booting $kernel, mode $mode, log $log" >&2
+mkdir -p "$(dirname "$log")"
+if [ "$mode" = shell ]; then
+    "${qemu[@]}"
+    exit
+fi
+set +e
+timeout -k 10 "$limit" "${qemu[@]}" </dev/null 2>&1 | sed -u 's/\r$//' | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+[ "$rc" -ne 124 ] || echo "rovl: guest killed after ${limit}s" >&2
+exit "$rc"

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Host side of `make test` (and so of .ci/run): install the dependencies,
+# build or reuse the test kernel, build the module, pack the initramfs, boot
+# the guest in test mode and judge its serial log.
+#
+# The last line printed is always "N passed, N failed" (test cases). Besides
+# the failing cases, each of these counts as one more failure: the module
+# does not build, the guest reports no totals or no end marker (hang,
+# timeout, crash), and every kernel splat in the log (Oops, BUG, WARNING,
+# KASAN, lockdep, kmemleak leaks, panic, unexpected Call Trace).
+#
+# Environment: ROVL_TIMEOUT (guest time limit, s), ROVL_LOG (serial log),
+# ROVL_TESTS (names of tests/NN-*.sh to run instead of all of them).
+set -uo pipefail
+. "$(dirname "$0")/env.sh"
+cd "$ROVL_TOP"
+
+passed=0; failed=0
+extra() { echo "rovl: FAIL: $*"; failed=$((failed + 1)); }
+summary() { echo "$passed passed, $failed failed"; }
+
+"$ROVL_TOP/scripts/install-deps.sh" || { extra "scripts/install-deps.sh failed"; summary; exit 1; }
+kdir=$("$ROVL_TOP/scripts/build-kernel.sh" test) || { extra "kernel build failed"; summary; exit 1; }
+echo "rovl: kernel $kdir"
+
+ko=$ROVL_TOP/rust_ovl.ko
+rm -f "$ko"
+if make -C "$ROVL_TOP" modules KDIR="$kdir" && [ -f "$ko" ]; then
+    echo "rovl: module built: $ko"
+else
+    extra "module build failed (make modules); testing overlay alone"
+    ko=none
+fi
+
+initrd=$(mktemp "${TMPDIR:-/tmp}/rovl-initramfs.XXXXXX")
+trap 'rm -f "$initrd"' EXIT
+ROVL_KO=$ko "$ROVL_TOP/scripts/make-initramfs.sh" "$initrd" >/dev/null ||
+    { extra "initramfs build failed"; summary; exit 1; }
+
+log=${ROVL_LOG:-}
+if [ -z "$log" ]; then   # one log per run (runs may overlap); guest-test.log: the latest
+    mkdir -p "$ROVL_CACHE/logs"
+    log=$ROVL_CACHE/logs/guest-test-$(date +%Y%m%d-%H%M%S)-$$.log
+    : > "$log"; ln -sfn "$log" "$ROVL_CACHE/guest-test.log"
+fi
+append=
+[ -z "${ROVL_TESTS:-}" ] || append="rovl.tests=$(echo $ROVL_TESTS | tr ' ' ,)"
+t0=$(date +%s)
+ROVL_KERNEL=$kdir/arch/x86/boot/bzImage ROVL_INITRD=$initrd ROVL_LOG=$log \
+    ROVL_APPEND="$append" "$ROVL_TOP/scripts/run-guest.sh" test
+qrc=$?
+t1=$(date +%s)
+echo "rovl: guest ran $((t1 - t0))s (qemu exit $qrc), serial log $log"
+
+# --- judge the log ----------------------------------------------------------
+[ "$qrc" -ne 124 ] || extra "guest timed out (ROVL_TIMEOUT=${ROVL_TIMEOUT:-1200}s)"
+totals=$(grep -a '^# Totals: ' "$log" | tail -n1)
+if [ -n "$totals" ]; then
+    passed=$(sed -n 's/.*Totals: pass:\([0-9]*\).*/\1/p' <<<"$totals")
+    failed=$((failed + $(sed -n 's/.* fail:\([0-9]*\).*/\1/p' <<<"$totals")))
+else
+    extra "the guest printed no '# Totals:' line"
+fi
+grep -aq '^ROVL-GUEST-END ' "$log" || extra "no end marker: the guest hung, crashed or timed out"
+grep -aE '^(# )?not ok ' "$log" | sed 's/^/rovl: /'
+
+# kernel splats: each report is one more failure (scripts/scan-log.sh)
+scan=$("$ROVL_TOP/scripts/scan-log.sh" "$log")
+nrep=$?
+if [ "$nrep" -gt 0 ]; then
+    sed 's/^/rovl: /' <<<"$scan"
+    extra "kernel log: $nrep report(s) of kernel trouble (counted as $nrep failures)"
+    failed=$((failed + nrep - 1))
+fi
+summary
+[ "$failed" -eq 0 ]

@@ -1,0 +1,245 @@
+# tests/lib.sh: helpers for the rovl kselftest-style tests (busybox sh).
+#
+# A test file sources this, states its plan and builds its layers:
+#
+#   . "$(dirname "$0")/lib.sh"
+#   plan 3
+#   setup                      # fresh tmpfs at $T (noatime), empty $L = $T/lower
+#   mkdir -p "$L/a"; ...        # build the lower layer
+#   mount_both                 # overlay at $T/overlay, rovl at $T/rovl, both -o lowerdir=$L
+#   check "readdir" "$(ls $L)" 'ls $M'
+#   finish
+#
+# The overlay reference: overlayfs refuses a single lower layer without an
+# upper ("at least 2 lowerdir are needed while upperdir nonexistent", EINVAL),
+# rovl accepts it (that is rovl's point). So the reference overlay mount gets
+# a second, empty lower layer $E: lowerdir=$L:$E. Outputs drop ":$E", so
+# /proc/mounts compares. The one visible effect: overlay's root directory is
+# then a merged directory (nlink 1, merged readdir); tests that look at the
+# root's nlink mark that with check_diff. Use `mnt FSTYPE LOWER MNT [OPTS]`
+# (or "$(lower_opt LOWER)") to mount in a snippet: it adds ":$E" for overlay.
+#
+# Comparison rule (check): the shell snippet runs twice, once with FSTYPE=overlay
+# and M=$T/overlay, once with FSTYPE=rovl and M=$T/rovl (L and T are the same
+# both times: both filesystems are mounted on the very same lower directory).
+# Its stdout+stderr is captured, "rc=N" is appended when it exits non-zero,
+# and the paths are normalised ($M -> @M, $L -> @L, $T -> @T). The case passes
+# only if overlay's output equals EXPECTED (the test's own statement of the
+# right answer: a case that fails on overlay is a wrong test) AND rovl's output
+# equals overlay's. After mount_both, a snippet whose $M is not mounted is
+# not run at all (its output is "NOT MOUNTED: @M"), so a failed mount can never
+# pass by acting on the empty mount-point directory. Snippets see FSTYPE, M,
+# L, T, E and whatever the test exported.
+#   check_diff DESC EXP_OVERLAY EXP_ROVL REASON SNIPPET
+#              a deliberate, documented difference between rovl and overlay
+#   check_rovl DESC EXPECTED SNIPPET
+#              rovl only (no overlay counterpart, e.g. module unloading)
+#   skip DESC REASON
+#
+# Host tools: the host root is mounted read-only over 9p at /host. Host
+# binaries run through the host's dynamic loader with the host's libraries,
+# so paths inside the guest stay the same for them (no chroot):
+#   hostrun /usr/bin/getfattr -d FILE
+#   hpy -c 'import os; ...'          (python3 -S with PYTHONHOME=/host/usr)
+#   have_hpy || skip ...             (is the host python usable?)
+# Python scripts written to $T run with $T first on sys.path: never name one
+# like a stdlib module (mmap.py would shadow mmap); the tests use t_*.py.
+#
+# tests/run.sh also fails a test that leaves a rovl mount or an extra
+# reference to the module behind (a leaked superblock).
+#
+# Output is KTAP (TAP version 13); exit status is kselftest's: 0 pass,
+# 1 fail, 4 skip (every case skipped).
+
+export PATH=/sbin:/bin:/usr/sbin:/usr/bin
+ROVL_KO=${ROVL_KO:-/lib/modules/rust_ovl.ko}
+HOST_ROOT=${HOST_ROOT:-/host}
+# (not /host/lib64/ld-linux-x86-64.so.2: that is an absolute symlink, which
+# would resolve to the guest's /lib)
+HOST_LD=$HOST_ROOT/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
+[ -e "$HOST_LD" ] || HOST_LD=$HOST_ROOT/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
+HOST_LIBS=$HOST_ROOT/lib/x86_64-linux-gnu:$HOST_ROOT/usr/lib/x86_64-linux-gnu
+FSTYPES="overlay rovl"
+
+_n=0; _pass=0; _fail=0; _skip=0; _plan=0; T=; L=; E=; M=; _need_mount=; _have_hpy=
+
+plan() {
+    _plan=$1
+    echo "TAP version 13"
+    echo "1..$1"
+}
+
+diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
+_diag_block() {   # _diag_block LABEL TEXT
+    echo "# $1:"
+    printf '%s\n' "$2" | sed 's/^/#     /'
+}
+
+pass() { _n=$((_n + 1)); _pass=$((_pass + 1)); echo "ok $_n $1"; }
+fail() { _n=$((_n + 1)); _fail=$((_fail + 1)); echo "not ok $_n $1"; }
+skip() { _n=$((_n + 1)); _skip=$((_skip + 1)); echo "ok $_n $1 # SKIP $2"; }
+
+finish() {
+    if [ "$_n" -ne "$_plan" ]; then
+        diag "planned $_plan cases, ran $_n"
+        _fail=$((_fail + 1))
+    fi
+    diag "$(basename "$0"): pass:$_pass fail:$_fail skip:$_skip"
+    [ "$_fail" -eq 0 ] || exit 1
+    [ "$_pass" -gt 0 ] || [ "$_skip" -eq 0 ] || exit 4
+    exit 0
+}
+
+# run_on FSTYPE SNIPPET: the normalised output of SNIPPET for FSTYPE.
+run_on() {
+    FSTYPE=$1
+    M=${T:-/nonexistent}/$1
+    if [ -n "$_need_mount" ] && ! is_mounted "$M"; then
+        _norm "NOT MOUNTED: $M"
+        return
+    fi
+    _out=$( cd / && export FSTYPE M L T E && eval "$2" 2>&1 )
+    _rc=$?
+    [ "$_rc" -eq 0 ] || _out="$_out
+rc=$_rc"
+    _norm "$_out"
+}
+
+_norm() {
+    set -- "$1"
+    [ -z "$E" ] || set -- "$@" -e "s|:$E||g"
+    [ -z "$M" ] || set -- "$@" -e "s|$M|@M|g"
+    [ -z "$L" ] || set -- "$@" -e "s|$L|@L|g"
+    [ -z "$E" ] || set -- "$@" -e "s|$E|@E|g"
+    [ -z "$T" ] || set -- "$@" -e "s|$T|@T|g"
+    _in=$1; shift
+    if [ $# -eq 0 ]; then
+        printf '%s\n' "$_in"
+    else
+        printf '%s\n' "$_in" | sed "$@" || echo "(lib.sh: normalising the output failed)"
+    fi
+}
+
+# check DESC EXPECTED SNIPPET
+check() {
+    _exp=$(_norm "$2")
+    _o=$(run_on overlay "$3")
+    _r=$(run_on rovl "$3")
+    if [ "$_o" = "$_exp" ] && [ "$_r" = "$_o" ]; then
+        pass "$1"
+    else
+        fail "$1"
+        [ "$_o" = "$_exp" ] || diag "overlay does not give the expected answer: the test itself is wrong"
+        _diag_block expected "$_exp"
+        _diag_block overlay "$_o"
+        _diag_block rovl "$_r"
+    fi
+}
+
+# check_diff DESC EXP_OVERLAY EXP_ROVL REASON SNIPPET
+check_diff() {
+    _eo=$(_norm "$2"); _er=$(_norm "$3")
+    _o=$(run_on overlay "$5")
+    _r=$(run_on rovl "$5")
+    if [ "$_o" = "$_eo" ] && [ "$_r" = "$_er" ]; then
+        pass "$1 [differs from overlay: $4]"
+    else
+        fail "$1 [differs from overlay: $4]"
+        _diag_block "expected (overlay)" "$_eo"
+        _diag_block overlay "$_o"
+        _diag_block "expected (rovl)" "$_er"
+        _diag_block rovl "$_r"
+    fi
+}
+
+# check_rovl DESC EXPECTED SNIPPET
+check_rovl() {
+    _exp=$(_norm "$2")
+    _r=$(run_on rovl "$3")
+    if [ "$_r" = "$_exp" ]; then
+        pass "$1 [rovl-only]"
+    else
+        fail "$1 [rovl-only]"
+        _diag_block expected "$_exp"
+        _diag_block rovl "$_r"
+    fi
+}
+
+# setup: a fresh tmpfs for this test's layers and mount points.
+setup() {
+    T=$(mktemp -d /tmp/rovl-test.XXXXXX)
+    mount -t tmpfs -o noatime,mode=755 "rovl-layers" "$T" || { diag "cannot mount tmpfs on $T"; exit 1; }
+    L=$T/lower
+    E=$T/empty-layer
+    mkdir -p "$L" "$E" "$T/overlay" "$T/rovl"
+    export T L E
+    trap cleanup EXIT
+}
+
+# lower_opt LOWER: the lowerdir= option for $FSTYPE (overlay gets ":$E")
+lower_opt() {
+    if [ "$FSTYPE" = overlay ] && [ -n "$1" ]; then echo "lowerdir=$1:$E"; else echo "lowerdir=$1"; fi
+}
+# mnt FSTYPE LOWER MOUNTPOINT [EXTRA-OPTIONS]
+mnt() {
+    _lo=$(FSTYPE=$1 lower_opt "$2")
+    mount -t "$1" -o "$_lo${4:+,$4}" none "$3"
+}
+# mount_both [EXTRA-OPTIONS]: mount overlay at $T/overlay and rovl at $T/rovl on $L.
+mount_both() {
+    _need_mount=1
+    for _t in $FSTYPES; do
+        _msg=$(mnt "$_t" "$L" "$T/$_t" "$1" 2>&1) || diag "mount -t $_t failed: $_msg"
+    done
+}
+
+# stack_mount OPTIONS: mount overlay at $T/overlay and rovl at $T/rovl with the
+# very same options (a stack of two or more layers, which overlay takes as is).
+stack_mount() {
+    _need_mount=1
+    for _t in $FSTYPES; do
+        _msg=$(mount -t "$_t" -o "$1" none "$T/$_t" 2>&1) || diag "mount -t $_t failed: $_msg"
+    done
+}
+# stack_umount: undo stack_mount.
+stack_umount() {
+    for _t in $FSTYPES; do umount "$T/$_t" 2>/dev/null; done
+    _need_mount=
+}
+
+cleanup() {
+    _st=$?
+    [ -n "$T" ] || exit $_st
+    cd /
+    for _t in $FSTYPES; do
+        while grep -q " $T/$_t " /proc/mounts; do umount "$T/$_t" || break; done
+    done
+    # anything else a test left mounted below $T, innermost first
+    for _m in $(awk -v t="$T/" 'index($2, t) == 1 { print $2 }' /proc/mounts | sort -r); do
+        umount "$_m" 2>/dev/null || umount -l "$_m"
+    done
+    # loop devices backed by files in $T
+    for _d in $(losetup -a 2>/dev/null | grep "$T/" | cut -d: -f1); do losetup -d "$_d"; done
+    umount "$T" 2>/dev/null || { diag "cannot unmount $T"; umount -l "$T"; }
+    rmdir "$T" 2>/dev/null
+    exit $_st
+}
+
+is_mounted() { grep -q " $1 " /proc/mounts; }
+
+# host tools through the host's loader (see the header)
+hostrun() {
+    _prog=$1; shift
+    "$HOST_LD" --library-path "$HOST_LIBS" "$HOST_ROOT$_prog" "$@"
+}
+hpy() {
+    PYTHONHOME=$HOST_ROOT/usr PYTHONDONTWRITEBYTECODE=1 \
+        "$HOST_LD" --library-path "$HOST_LIBS" "$HOST_ROOT/usr/bin/python3" -S "$@"
+}
+have_hpy() {
+    if [ -z "$_have_hpy" ]; then
+        [ -x "$HOST_LD" ] && hpy -c 'import ctypes, mmap, os' >/dev/null 2>&1
+        _have_hpy=$?
+    fi
+    return $_have_hpy
+}

@@ -1,0 +1,109 @@
+#!/bin/sh
+# In-guest runner (kselftest style). Loads the module, runs every
+# tests/NN-*.sh (or the ones named as arguments), unloads the module, and
+# prints "# Totals: ..." counting test cases (the ok/not ok lines of every
+# test). Each test's own KTAP output is nested, indented with "# ".
+#   sh /tests/run.sh [NN-name.sh ...]
+# ROVL_TEST_TIMEOUT: per-test limit in seconds (default 600).
+dir=$(cd "$(dirname "$0")" && pwd)
+export PATH=/sbin:/bin:/usr/sbin:/usr/bin
+ROVL_KO=${ROVL_KO:-/lib/modules/rust_ovl.ko}
+MOD=$(basename "$ROVL_KO" .ko)
+export ROVL_KO
+cd "$dir" || exit 1
+if [ $# -gt 0 ]; then tests="$*"; else tests=$(ls [0-9][0-9]-*.sh); fi
+ntests=0; for t in $tests; do ntests=$((ntests + 1)); done
+
+pass=0; fail=0; skip=0; n=0
+top() { # top ok|notok DESC [SKIP-REASON]
+    n=$((n + 1))
+    case $1 in
+        ok)    pass=$((pass + 1)); echo "ok $n $2" ;;
+        notok) fail=$((fail + 1)); echo "not ok $n $2" ;;
+        skip)  skip=$((skip + 1)); echo "ok $n $2 # SKIP $3" ;;
+    esac
+}
+
+echo "TAP version 13"
+echo "1..$((ntests + 2))"
+
+# 1: the module loads and registers "rovl"
+if grep -qw "^$(basename "$ROVL_KO" .ko)" /proc/modules && grep -qw rovl /proc/filesystems; then
+    top ok "rust_ovl already loaded; rovl in /proc/filesystems"
+elif [ ! -f "$ROVL_KO" ]; then
+    echo "# no module at $ROVL_KO"
+    top notok "insmod rust_ovl.ko"
+elif out=$(insmod "$ROVL_KO" 2>&1) && grep -qw rovl /proc/filesystems; then
+    top ok "insmod rust_ovl.ko; rovl in /proc/filesystems"
+else
+    echo "# insmod: $out"
+    top notok "insmod rust_ovl.ko; rovl in /proc/filesystems"
+fi
+
+start=$(cut -d. -f1 /proc/uptime)
+for t in $tests; do
+    t0=$(cut -d. -f1 /proc/uptime)
+    refs0=$(awk -v m="$MOD" '$1 == m { print $3 }' /proc/modules)
+    echo "# selftests: rovl: $t"
+    out=/tmp/.rovl-$t.out
+    timeout "${ROVL_TEST_TIMEOUT:-600}" sh "./$t" > "$out" 2>&1
+    rc=$?
+    sed 's/^/# /' "$out"
+    p=$(grep -c '^ok [0-9]' "$out")
+    s=$(grep -c '^ok [0-9].*# SKIP' "$out")
+    f=$(grep -c '^not ok [0-9]' "$out")
+    p=$((p - s))
+    planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$out" | head -n1)
+    ran=$((p + s + f))
+    if [ -z "$planned" ] || [ "$ran" -ne "$planned" ]; then
+        echo "# $t: planned ${planned:-?} cases, reported $ran"
+        f=$((f + 1))
+    fi
+    if [ $rc -ne 0 ] && [ $rc -ne 4 ] && [ $f -eq 0 ]; then
+        echo "# $t: exited $rc without a failing case"
+        f=$((f + 1))
+    fi
+    [ $rc -ne 124 ] || echo "# $t: timed out"
+    # a test must leave no rovl mount and no reference to the module behind
+    left=$(awk '$3 == "rovl" { print $2 }' /proc/mounts)
+    refs=$(awk -v m="$MOD" '$1 == m { print $3 }' /proc/modules)
+    if [ -n "$left" ]; then
+        echo "# $t: left rovl mounts behind: $left"
+        f=$((f + 1))
+    elif [ -n "$refs" ] && [ "$refs" -gt "${refs0:-0}" ]; then
+        echo "# $t: module $MOD references went ${refs0:-0} -> $refs with no rovl mount left: leaked superblock?"
+        f=$((f + 1))
+    fi
+    pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
+    t1=$(cut -d. -f1 /proc/uptime)
+    echo "# $t: pass:$p fail:$f skip:$s (${rc}, $((t1 - t0))s)"
+    n=$((n + 1))
+    if [ $f -gt 0 ] || { [ $rc -ne 0 ] && [ $rc -ne 4 ]; }; then
+        echo "not ok $n selftests: rovl: $t # exit=$rc"
+    elif [ $rc -eq 4 ]; then
+        echo "ok $n selftests: rovl: $t # SKIP"
+    else
+        echo "ok $n selftests: rovl: $t"
+    fi
+    rm -f "$out"
+done
+
+# last: nothing left mounted, the module unloads and "rovl" is gone
+left=$(awk '$3 == "rovl" { print $2 }' /proc/mounts)
+if [ -n "$left" ]; then
+    echo "# rovl mounts left behind: $left"
+    top notok "rmmod rust_ovl at the end"
+elif ! grep -qw "^$(basename "$ROVL_KO" .ko)" /proc/modules; then
+    echo "# module not loaded"
+    top notok "rmmod rust_ovl at the end"
+elif out=$(rmmod "$(basename "$ROVL_KO" .ko)" 2>&1) && ! grep -qw rovl /proc/filesystems; then
+    top ok "rmmod rust_ovl at the end; rovl gone from /proc/filesystems"
+else
+    echo "# rmmod: $out"
+    top notok "rmmod rust_ovl at the end; rovl gone from /proc/filesystems"
+fi
+
+end=$(cut -d. -f1 /proc/uptime)
+echo "# tests took $((end - start))s"
+echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
+[ $fail -eq 0 ]
