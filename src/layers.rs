@@ -11,14 +11,14 @@
 
 use crate::{
     config::LayerSpec,
-    vfs::{sb::AnonDev, Dentry, FsContextLog, Mount, SuperBlock},
+    vfs::{sb::AnonDev, Dentry, FsContextLog, PrivateMount, SuperBlock},
 };
 use kernel::{prelude::*, sync::aref::ARef};
 
 /// One lower layer.
 pub(crate) struct Layer {
     /// Private clone of the layer's mount; its root is the layer directory.
-    pub(crate) mnt: ARef<Mount>,
+    pub(crate) mnt: PrivateMount,
     /// Index of the layer's filesystem in [`LayerStack::pseudo_devs`] plus one (0 is kept
     /// for an upper layer's filesystem, as overlayfs numbers them).
     pub(crate) fsid: usize,
@@ -39,7 +39,7 @@ impl LayerStack {
         let mut fs_sbs: KVec<&SuperBlock> = KVec::new();
         let mut pseudo_devs = KVec::new();
         for spec in specs {
-            let mnt = Mount::clone_private(&spec.path).inspect_err(|e| {
+            let mnt = PrivateMount::clone_of(&spec.path).inspect_err(|e| {
                 log.error(fmt!("failed to clone lowerdir mount: {}", e.to_errno()));
             })?;
             let sb = spec.path.dentry().sb();
@@ -112,5 +112,17 @@ impl LayerStack {
             .map(|l| l.mnt.sb().stack_depth())
             .max()
             .unwrap_or(0)
+    }
+}
+
+impl Drop for LayerStack {
+    fn drop(&mut self) {
+        // Release the layers' mounts together: one RCU grace period instead of one each.
+        let mut mounts = KVec::new();
+        for layer in self.lowers.drain_all() {
+            // On allocation failure the mount is dropped, and so released, on its own.
+            let _ = mounts.push(layer.mnt, GFP_KERNEL);
+        }
+        PrivateMount::release_all(mounts);
     }
 }

@@ -63,6 +63,9 @@ struct MergedEntry {
     whiteout: bool,
 }
 
+/// The merged listing of an open directory: `None` until the first read after open or rewind.
+type MergeCache = Pin<KBox<Mutex<Option<KVec<MergedEntry>>>>>;
+
 /// One layer's directory of a merged directory, open for reading.
 struct MergedLayer {
     file: ARef<File>,
@@ -84,7 +87,7 @@ enum DirKind {
     /// Several: list from the merged cache (built on first read, dropped on rewind).
     Merged {
         layers: KVec<MergedLayer>,
-        cache: Pin<KBox<Mutex<Option<KVec<MergedEntry>>>>>,
+        cache: MergeCache,
     },
 }
 
@@ -108,7 +111,7 @@ impl FileOperations for Directory {
             for lower in data.lowers.iter() {
                 let layer = MergedLayer {
                     file: vreaddir::open_dir(lower.path(fs), flags, &fs.creds)?,
-                    mnt: fs.layers.layer(lower.layer).mnt.clone(),
+                    mnt: ARef::from(&*fs.layers.layer(lower.layer).mnt),
                     dentry: lower.dentry.clone(),
                     xwhiteouts: xattr::dir_mark(&fs.layers.layer(lower.layer).mnt, &lower.dentry)
                         == xattr::DirMark::XWhiteouts,
@@ -117,7 +120,7 @@ impl FileOperations for Directory {
             }
             DirKind::Merged {
                 layers,
-                cache: KBox::pin_init(new_mutex!(None), GFP_KERNEL)?,
+                cache: new_cache(inode.inode().sb().stack_depth())?,
             }
         } else {
             DirKind::Real(vreaddir::open_dir(data.real().path(fs), flags, &fs.creds)?)
@@ -184,6 +187,17 @@ impl FileOperations for Directory {
             }
         }
     }
+}
+
+/// A new, empty merge cache. Its lock gets one lockdep class per stacking depth: rovl stacked
+/// on rovl takes the lower rovl's cache lock (inside `iterate_dir` of the lower directory)
+/// while holding its own, which lockdep would otherwise take for recursion.
+fn new_cache(stack_depth: i32) -> Result<MergeCache> {
+    Ok(if stack_depth > 1 {
+        KBox::pin_init(new_mutex!(None, "rovl_dir_cache_stacked"), GFP_KERNEL)?
+    } else {
+        KBox::pin_init(new_mutex!(None, "rovl_dir_cache"), GFP_KERNEL)?
+    })
 }
 
 /// Reads every layer of a merged directory, top first, into one list with each name once,

@@ -291,7 +291,10 @@ unsafe extern "C" fn parse_param_cb<T: FileSystem>(
 ///
 /// Only called by the VFS as `->parse_monolithic`, with `data` the page of `mount(2)` options
 /// (NUL-terminated) or NULL.
-unsafe extern "C" fn parse_monolithic_cb(fc: *mut bindings::fs_context, data: *mut c_void) -> c_int {
+unsafe extern "C" fn parse_monolithic_cb(
+    fc: *mut bindings::fs_context,
+    data: *mut c_void,
+) -> c_int {
     // SAFETY: per the function's contract; the separator below stays within the string.
     unsafe { bindings::vfs_parse_monolithic_sep(fc, data, Some(next_option)) }
 }

@@ -379,11 +379,16 @@ impl<D: Send + Sync + 'static> NewInode<D> {
 /// stacked on itself both belong to the same filesystem type, so lockdep must be told they
 /// are different classes or it reports recursive locking.
 #[cfg(CONFIG_LOCKDEP)]
-static I_RWSEM_CLASSES: [[kernel::sync::LockClassKey; 2]; sb::MAX_STACK_DEPTH as usize] = {
-    // SAFETY: stored in static memory (pinned for ever) and never dropped.
-    const KEY: kernel::sync::LockClassKey = unsafe { kernel::sync::LockClassKey::new_static() };
-    [[KEY, KEY], [KEY, KEY]]
-};
+static I_RWSEM_CLASSES: [[kernel::sync::LockClassKey; 2]; sb::MAX_STACK_DEPTH as usize] =
+    [[static_key(), static_key()], [static_key(), static_key()]];
+
+/// A lock class key for [`I_RWSEM_CLASSES`].
+#[cfg(CONFIG_LOCKDEP)]
+const fn static_key() -> kernel::sync::LockClassKey {
+    // SAFETY: only used to initialise `I_RWSEM_CLASSES`, a static: pinned for ever, never
+    // dropped.
+    unsafe { kernel::sync::LockClassKey::new_static() }
+}
 
 /// Gives a new inode's `i_rwsem` the lock class of its stacking depth, as
 /// `lockdep_set_class()` does.
@@ -392,7 +397,9 @@ fn set_rwsem_class(inode: &mut bindings::inode) {
     {
         // SAFETY: `i_sb` of a new inode is valid; its depth was set in `fill_super`.
         let depth = unsafe { (*inode.i_sb).s_stack_depth };
-        let depth = usize::try_from(depth - 1).unwrap_or(0).min(I_RWSEM_CLASSES.len() - 1);
+        let depth = usize::try_from(depth - 1)
+            .unwrap_or(0)
+            .min(I_RWSEM_CLASSES.len() - 1);
         let kind = usize::from(u32::from(inode.i_mode) & S_IFMT == S_IFDIR);
         let key = &I_RWSEM_CLASSES[depth][kind];
         let map = &mut inode.i_rwsem.dep_map;

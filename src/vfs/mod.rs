@@ -35,5 +35,5 @@ pub(crate) use dentry::Dentry;
 pub(crate) use file::FileOps;
 pub(crate) use fs_type::{FileSystem, FsContextLog, Param, Registration};
 pub(crate) use inode::{Inode, InodeKind, InodeParams, InodeWith, Kstat};
-pub(crate) use path::{Mount, Path, PathRef};
+pub(crate) use path::{Mount, Path, PathRef, PrivateMount};
 pub(crate) use sb::SuperBlock;

@@ -8,11 +8,7 @@
 
 use super::{bindings, dentry::Dentry, sb::SuperBlock};
 use core::{marker::PhantomData, ptr::NonNull};
-use kernel::{
-    prelude::*,
-    sync::aref::{ARef, AlwaysRefCounted},
-    types::Opaque,
-};
+use kernel::{prelude::*, sync::aref::AlwaysRefCounted, types::Opaque};
 
 /// `LOOKUP_FOLLOW` from `namei.h`: follow a trailing symlink.
 const LOOKUP_FOLLOW: c_uint = 1;
@@ -47,19 +43,6 @@ unsafe impl AlwaysRefCounted for Mount {
 }
 
 impl Mount {
-    /// Makes a private, internal clone of the mount at `path`, as overlay layers are held.
-    ///
-    /// Fails with `EINVAL` if `path` is not a mount point's root as the caller sees it, and
-    /// with `EPERM` if the caller may not clone it.
-    pub(crate) fn clone_private(path: &Path) -> Result<ARef<Mount>> {
-        // SAFETY: `path.as_raw()` is a valid, referenced `struct path` for the call.
-        let ptr = unsafe { bindings::clone_private_mount(path.as_raw()) };
-        let ptr = kernel::error::from_err_ptr(ptr)?;
-        let ptr = NonNull::new(ptr).ok_or(ENOMEM)?;
-        // SAFETY: `clone_private_mount` returned a new reference, owned from now on by the ARef.
-        Ok(unsafe { ARef::from_raw(ptr.cast::<Mount>()) })
-    }
-
     pub(crate) fn as_raw(&self) -> *mut bindings::vfsmount {
         self.0.get()
     }
@@ -81,6 +64,73 @@ impl Mount {
         // SAFETY: `mnt_idmap` is always a valid pointer; `smp_load_acquire` in C is a plain
         // aligned load on x86 and the field is only changed before a mount becomes visible.
         unsafe { core::ptr::read_volatile(&raw const (*self.0.get()).mnt_idmap) }
+    }
+}
+
+/// A private, internal clone of a mount (`clone_private_mount`), rooted at the path it was
+/// made from: how a stacking filesystem holds its layers.
+///
+/// Such a mount counts as "in a namespace", so a plain `mntput` would never free it: it is
+/// released with `kern_unmount` (one at a time) or [`PrivateMount::release_all`].
+///
+/// # Invariants
+///
+/// `ptr` is a mount from `clone_private_mount` whose initial reference this owns.
+pub(crate) struct PrivateMount {
+    ptr: NonNull<Mount>,
+}
+
+// SAFETY: the mount may be released from any thread.
+unsafe impl Send for PrivateMount {}
+// SAFETY: `&PrivateMount` only gives `&Mount`, which is `Sync`.
+unsafe impl Sync for PrivateMount {}
+
+impl PrivateMount {
+    /// Clones the mount at `path`, rooted at `path`'s dentry.
+    ///
+    /// Fails with `EINVAL` for an unbindable mount or one outside the caller's namespace, and
+    /// with `EPERM` if the caller may not clone it.
+    pub(crate) fn clone_of(path: &Path) -> Result<Self> {
+        // SAFETY: `path.as_raw()` is a valid, referenced `struct path` for the call.
+        let ptr = unsafe { bindings::clone_private_mount(path.as_raw()) };
+        let ptr = NonNull::new(kernel::error::from_err_ptr(ptr)?).ok_or(ENOMEM)?;
+        // INVARIANT: a new private mount, with its reference handed to us.
+        Ok(Self {
+            ptr: ptr.cast::<Mount>(),
+        })
+    }
+
+    /// Releases many private mounts with a single RCU grace period (`kern_unmount_array`).
+    pub(crate) fn release_all(mounts: KVec<PrivateMount>) {
+        let mut raw = match KVec::with_capacity(mounts.len(), GFP_KERNEL) {
+            Ok(v) => v,
+            // Each drop waits for its own grace period: slower, still correct.
+            Err(_) => return drop(mounts),
+        };
+        for m in mounts {
+            // Capacity was reserved, so this cannot fail.
+            let _ = raw.push(m.ptr.as_ptr().cast::<bindings::vfsmount>(), GFP_KERNEL);
+            core::mem::forget(m);
+        }
+        // SAFETY: each pointer is a private mount whose reference we own (type invariant),
+        // handed over here exactly once.
+        unsafe { bindings::kern_unmount_array(raw.as_mut_ptr(), raw.len() as c_uint) };
+    }
+}
+
+impl core::ops::Deref for PrivateMount {
+    type Target = Mount;
+
+    fn deref(&self) -> &Mount {
+        // SAFETY: the mount is referenced for as long as `self` lives.
+        unsafe { self.ptr.as_ref() }
+    }
+}
+
+impl Drop for PrivateMount {
+    fn drop(&mut self) {
+        // SAFETY: our reference, released once (type invariant).
+        unsafe { bindings::kern_unmount(self.ptr.as_ptr().cast::<bindings::vfsmount>()) };
     }
 }
 
