@@ -19,7 +19,7 @@ function report(kind) { n++; kinds[kind]++; lines[++nl] = NR ": " $0; last = NR 
 /Oops/                              { report("Oops"); next }
 /(^|[^A-Za-z])BUG: KASAN/           { report("KASAN"); next }
 /(^|[^A-Za-z])BUG:/                 { report("BUG"); next }
-/WARNING: .*lock|WARNING: inconsistent lock state|WARNING: suspicious RCU/ { report("lockdep"); next }
+/WARNING: (possible .*locking|inconsistent lock state|suspicious RCU|bad unlock balance|lock held|held lock)/ { report("lockdep"); next }
 /WARNING:/                          { report("WARNING"); next }
 /INFO: possible|INFO: trying to register non-static key/ { report("lockdep"); next }
 /UBSAN:/                            { report("UBSAN"); next }
