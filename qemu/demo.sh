@@ -27,6 +27,20 @@ run "touch /tmp/merged/new-file"
 run "rm -f /tmp/merged/hello.txt"
 run "mkdir /tmp/merged/newdir"
 run "umount /tmp/merged"
+
+echo; echo "--- a stack of layers, as a container image has them ---"
+mkdir -p /tmp/base/etc /tmp/base/app /tmp/app/app /tmp/patch/app
+echo "base config" > /tmp/base/etc/config
+echo "base binary" > /tmp/base/app/run
+echo "stale file" > /tmp/base/app/old
+echo "app binary v2" > /tmp/app/app/run
+mknod /tmp/patch/app/old c 0 0          # a whiteout: deletes app/old from the layers below
+echo "hotfix" > /tmp/patch/app/fix
+run "mount -t rovl -o lowerdir=/tmp/patch:/tmp/app:/tmp/base none /tmp/merged"
+run "ls -l /tmp/merged/app"
+run "cat /tmp/merged/app/run /tmp/merged/etc/config"
+run "cat /tmp/merged/app/old"
+run "umount /tmp/merged"
 run "rmmod rust_ovl"
 run "grep -c rovl /proc/filesystems"
 echo

@@ -105,7 +105,7 @@ impl Config {
     /// it is, with no escapes (the new mount API passes one layer per call).
     fn parse_lowerdir_add(&mut self, value: &CStr, log: &FsContextLog<'_>) -> Result {
         if self.lowerdir_all.is_some() {
-            log.error(fmt!("lowerdir+ cannot follow lowerdir"));
+            log.error(fmt!("lowerdir+ and datadir+ cannot follow lowerdir"));
             return Err(EINVAL);
         }
         if self.lowers.len() == MAX_LOWER_LAYERS {

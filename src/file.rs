@@ -12,7 +12,7 @@ use crate::{
         backing, cred,
         file::{self as vfile, FileOperations, MmapRequest, ReadRequest, SpliceReadRequest},
         inode::{self as vinode, may},
-        InodeWith,
+        CredGuard, InodeWith,
     },
 };
 use kernel::{cred::Credential, fs::File, prelude::*, sync::aref::ARef};
@@ -80,15 +80,7 @@ impl FileOperations for RegularFile {
     }
 
     fn llseek(file: &File, data: &OpenFile, offset: i64, whence: i32) -> Result<i64> {
-        // The overlay file's offset is the one that counts; the real file knows the size,
-        // holes and data, so seek there and bring the result back.
-        vfile::set_pos(&data.real, vfile::pos(file));
-        let pos = {
-            let _creds = kernel_creds(&data.creds);
-            vfile::llseek(&data.real, offset, whence)?
-        };
-        vfile::set_pos(file, pos);
-        Ok(pos)
+        llseek_real(file, &data.real, &data.creds, offset, whence)
     }
 
     fn read_iter(data: &OpenFile, req: ReadRequest<'_>) -> Result<usize> {
@@ -104,11 +96,25 @@ impl FileOperations for RegularFile {
     }
 
     fn fsync(data: &OpenFile, start: i64, end: i64, datasync: bool) -> Result {
-        let _creds = kernel_creds(&data.creds);
+        let _creds = CredGuard::new(&data.creds);
         vfile::fsync_range(&data.real, start, end, datasync)
     }
 }
 
-fn kernel_creds(creds: &Credential) -> crate::vfs::CredGuard<'_> {
-    crate::vfs::CredGuard::new(creds)
+/// Seeks `file` by seeking its real file: the overlay file's offset is the one that counts,
+/// but only the real file knows its size, holes and data.
+pub(crate) fn llseek_real(
+    file: &File,
+    real: &File,
+    creds: &Credential,
+    offset: i64,
+    whence: i32,
+) -> Result<i64> {
+    vfile::set_pos(real, vfile::pos(file));
+    let pos = {
+        let _creds = CredGuard::new(creds);
+        vfile::llseek(real, offset, whence)?
+    };
+    vfile::set_pos(file, pos);
+    Ok(pos)
 }

@@ -10,7 +10,7 @@
 #![deny(unsafe_code)]
 
 use crate::{
-    file::oflags,
+    file::{llseek_real, oflags},
     inode::RovlInode,
     super_block::fs_of,
     vfs::{
@@ -133,15 +133,7 @@ impl FileOperations for Directory {
 
     fn llseek(file: &File, data: &OpenDir, offset: i64, whence: i32) -> Result<i64> {
         match &data.kind {
-            DirKind::Real(real) => {
-                vfile::set_pos(real, vfile::pos(file));
-                let pos = {
-                    let _creds = CredGuard::new(&data.creds);
-                    vfile::llseek(real, offset, whence)?
-                };
-                vfile::set_pos(file, pos);
-                Ok(pos)
-            }
+            DirKind::Real(real) => llseek_real(file, real, &data.creds, offset, whence),
             DirKind::Merged { cache, .. } => {
                 // Positions are indexes into the cache: SEEK_SET and SEEK_CUR only.
                 let pos = match whence {

@@ -11,6 +11,7 @@
 use super::{
     bindings,
     file::{MmapRequest, ReadRequest, SpliceReadRequest},
+    len_result as to_len,
     path::PathRef,
 };
 use core::ptr::NonNull;
@@ -43,14 +44,6 @@ pub(crate) fn open(
     let ptr = NonNull::new(kernel::error::from_err_ptr(ptr)?).ok_or(ENOMEM)?;
     // SAFETY: `backing_file_open` returned a new file reference, owned by the `ARef` now.
     Ok(unsafe { ARef::from_raw(ptr.cast::<File>()) })
-}
-
-fn to_len(ret: isize) -> Result<usize> {
-    if ret < 0 {
-        Err(Error::from_errno(ret as c_int))
-    } else {
-        Ok(ret as usize)
-    }
 }
 
 /// Serves `req` from `real`, a file from [`open`].

@@ -310,11 +310,7 @@ pub(crate) fn flags(file: &File) -> u32 {
 pub(crate) fn llseek(file: &File, offset: i64, whence: i32) -> Result<i64> {
     // SAFETY: `file` is a live file.
     let ret = unsafe { bindings::vfs_llseek(file.as_ptr(), offset, whence) };
-    if ret < 0 {
-        Err(Error::from_errno(ret as c_int))
-    } else {
-        Ok(ret)
-    }
+    super::len_result(ret as isize).map(|_| ret)
 }
 
 /// Flushes `file`'s data, as `vfs_fsync_range` does.

@@ -31,6 +31,13 @@ pub(crate) mod seq;
 pub(crate) mod xattr;
 
 pub(crate) use cred::CredGuard;
+
+use kernel::prelude::*;
+
+/// Turns a C `ssize_t` result (a length, or a negative errno) into a `Result`.
+fn len_result(ret: isize) -> Result<usize> {
+    usize::try_from(ret).map_err(|_| Error::from_errno(ret as c_int))
+}
 pub(crate) use dentry::Dentry;
 pub(crate) use file::FileOps;
 pub(crate) use fs_type::{FileSystem, FsContextLog, Param, Registration};

@@ -4,16 +4,11 @@
 //!
 //! C headers: [`include/linux/xattr.h`](srctree/include/linux/xattr.h)
 
-use super::{bindings, dentry::Dentry, fs_type::FileSystem, inode::InodeWith, path::Mount};
+use super::{
+    bindings, dentry::Dentry, fs_type::FileSystem, inode::InodeWith, len_result as to_len,
+    path::Mount,
+};
 use kernel::{error::from_result, prelude::*};
-
-fn to_len(ret: isize) -> Result<usize> {
-    if ret < 0 {
-        Err(Error::from_errno(ret as c_int))
-    } else {
-        Ok(ret as usize)
-    }
-}
 
 /// Reads the xattr `name` of the real `dentry` on `mnt` into `buf`, or returns its size if
 /// `buf` is `None`. Permission is checked against the current credentials.
