@@ -32,6 +32,32 @@ pub(crate) struct Config {
     pub(crate) lowers: KVec<LayerSpec>,
     /// The `lowerdir=` value exactly as given, shown again in `/proc/mounts`.
     pub(crate) lowerdir_all: Option<CString>,
+    /// `userxattr`: the overlay's own xattrs are `user.overlay.*`, not `trusted.overlay.*`.
+    pub(crate) userxattr: bool,
+    /// `uuid=`: what `statfs` reports as the filesystem id.
+    pub(crate) uuid: UuidMode,
+}
+
+/// The `uuid=` option. Without an upper layer `on` means `null`, as in overlayfs.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum UuidMode {
+    /// `statfs` passes the top layer's filesystem id through.
+    Off,
+    /// As `off` here (it also affects file handles, which rovl does not export).
+    Null,
+    /// The overlay's own id: all zeroes without an upper layer (the default).
+    #[default]
+    Auto,
+}
+
+impl UuidMode {
+    pub(crate) fn name(self) -> &'static CStr {
+        match self {
+            UuidMode::Off => c"off",
+            UuidMode::Null => c"null",
+            UuidMode::Auto => c"auto",
+        }
+    }
 }
 
 impl Config {
@@ -56,11 +82,39 @@ impl Config {
                 log.error(fmt!("data-only lower layers are not supported"));
                 Err(EINVAL)
             }
-            b"upperdir" | b"workdir" => {
+            b"upperdir" => {
                 log.error(fmt!(
-                    "{}: a writable upper layer is not supported yet",
-                    param.key.to_str().unwrap_or("?")
+                    "upperdir: a writable upper layer is not supported yet"
                 ));
+                Err(EINVAL)
+            }
+            // Without an upper layer overlayfs checks the work directory and then ignores it.
+            b"workdir" => resolve_dir(expect_value(param, log)?, log).map(|_| ()),
+            b"userxattr" => {
+                expect_flag(param, log)?;
+                self.userxattr = true;
+                Ok(())
+            }
+            // Meaningless without an upper layer; overlayfs ignores them too.
+            b"volatile" => expect_flag(param, log),
+            b"index" => expect_choice(param, &[b"on", b"off"], log).map(|_| ()),
+            b"uuid" => {
+                self.uuid = match expect_choice(param, &[b"off", b"null", b"auto", b"on"], log)? {
+                    b"off" => UuidMode::Off,
+                    b"auto" => UuidMode::Auto,
+                    _ => UuidMode::Null,
+                };
+                Ok(())
+            }
+            // Features rovl does not have: only the values that mean "without it" are taken.
+            b"redirect_dir" => {
+                supported_choice(param, &[b"off", b"nofollow"], &[b"on", b"follow"], log)
+            }
+            b"metacopy" | b"nfs_export" => supported_choice(param, &[b"off"], &[b"on"], log),
+            b"xino" => supported_choice(param, &[b"off"], &[b"on", b"auto"], log),
+            b"verity" => supported_choice(param, &[b"off"], &[b"on", b"require"], log),
+            b"default_permissions" => {
+                log.error(fmt!("default_permissions is not supported"));
                 Err(EINVAL)
             }
             _ => Err(ENOPARAM),
@@ -119,6 +173,64 @@ impl Config {
         self.lowers.push(LayerSpec { path, name }, GFP_KERNEL)?;
         Ok(())
     }
+}
+
+fn key<'a>(param: &Param<'a>) -> &'a str {
+    param.key.to_str().unwrap_or("?")
+}
+
+/// The value of a `key=value` option.
+fn expect_value<'a>(param: &Param<'a>, log: &FsContextLog<'_>) -> Result<&'a CStr> {
+    param.value.ok_or_else(|| {
+        log.error(fmt!("{} needs a value", key(param)));
+        EINVAL
+    })
+}
+
+/// A bare `key` option.
+fn expect_flag(param: &Param<'_>, log: &FsContextLog<'_>) -> Result {
+    if param.value.is_some() {
+        log.error(fmt!("{} takes no value", key(param)));
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+/// The value of a `key=value` option that must be one of `choices`.
+fn expect_choice<'a>(
+    param: &Param<'a>,
+    choices: &[&'static [u8]],
+    log: &FsContextLog<'_>,
+) -> Result<&'a [u8]> {
+    let value = expect_value(param, log)?.to_bytes();
+    if !choices.contains(&value) {
+        log.error(fmt!("bad value for '{}'", key(param)));
+        return Err(EINVAL);
+    }
+    Ok(value)
+}
+
+/// An option of an overlayfs feature rovl lacks: `off` values are taken, the ones that would
+/// turn the feature on are refused with a clear message.
+fn supported_choice(
+    param: &Param<'_>,
+    off: &[&'static [u8]],
+    on: &[&'static [u8]],
+    log: &FsContextLog<'_>,
+) -> Result {
+    let mut all = KVec::with_capacity(off.len() + on.len(), GFP_KERNEL)?;
+    all.extend_from_slice(off, GFP_KERNEL)?;
+    all.extend_from_slice(on, GFP_KERNEL)?;
+    let value = expect_choice(param, &all, log)?;
+    if on.contains(&value) {
+        log.error(fmt!(
+            "{}={} is not supported",
+            key(param),
+            BStr::from_bytes(value)
+        ));
+        return Err(EINVAL);
+    }
+    Ok(())
 }
 
 /// Resolves one layer path (already unescaped) and checks that it is a directory.

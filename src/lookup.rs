@@ -34,7 +34,7 @@ pub(crate) fn lookup(dir: &InodeWith<RovlInode>, name: &[u8]) -> Result<Option<A
             let Some(real) = namei::lookup_positive(&layer.mnt, name, &parent.dentry)? else {
                 continue;
             };
-            if xattr::is_whiteout(&layer.mnt, &real) {
+            if fs.xattrs.is_whiteout(&layer.mnt, &real) {
                 break;
             }
             if !real.is_dir() {
@@ -45,7 +45,7 @@ pub(crate) fn lookup(dir: &InodeWith<RovlInode>, name: &[u8]) -> Result<Option<A
                 }
                 break;
             }
-            let opaque = xattr::dir_mark(&layer.mnt, &real) == xattr::DirMark::Opaque;
+            let opaque = fs.xattrs.dir_mark(&layer.mnt, &real) == xattr::DirMark::Opaque;
             found.push(LowerEntry::new(parent.layer, real), GFP_KERNEL)?;
             if opaque {
                 break;

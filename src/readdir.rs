@@ -19,7 +19,7 @@ use crate::{
         readdir::{self as vreaddir, DirContext, RealEntry},
         CredGuard, Dentry, InodeWith, Mount,
     },
-    xattr,
+    xattr::{DirMark, OverlayXattrs},
 };
 use kernel::{
     cred::Credential, fs::File, new_mutex, prelude::*, rbtree::RBTree, sync::aref::ARef,
@@ -87,6 +87,7 @@ enum DirKind {
     /// Several: list from the merged cache (built on first read, dropped on rewind).
     Merged {
         layers: KVec<MergedLayer>,
+        xattrs: &'static OverlayXattrs,
         cache: MergeCache,
     },
 }
@@ -113,13 +114,16 @@ impl FileOperations for Directory {
                     file: vreaddir::open_dir(lower.path(fs), flags, &fs.creds)?,
                     mnt: ARef::from(&*fs.layers.layer(lower.layer).mnt),
                     dentry: lower.dentry.clone(),
-                    xwhiteouts: xattr::dir_mark(&fs.layers.layer(lower.layer).mnt, &lower.dentry)
-                        == xattr::DirMark::XWhiteouts,
+                    xwhiteouts: fs
+                        .xattrs
+                        .dir_mark(&fs.layers.layer(lower.layer).mnt, &lower.dentry)
+                        == DirMark::XWhiteouts,
                 };
                 layers.push(layer, GFP_KERNEL)?;
             }
             DirKind::Merged {
                 layers,
+                xattrs: fs.xattrs,
                 cache: new_cache(inode.inode().sb().stack_depth())?,
             }
         } else {
@@ -161,10 +165,14 @@ impl FileOperations for Directory {
                 vfile::set_pos(real, ctx.pos());
                 vreaddir::iterate_dir(real, ctx)
             }
-            DirKind::Merged { layers, cache } => {
+            DirKind::Merged {
+                layers,
+                xattrs,
+                cache,
+            } => {
                 let mut cache = cache.lock();
                 if cache.is_none() || ctx.pos() == 0 {
-                    *cache = Some(read_merged(layers)?);
+                    *cache = Some(read_merged(layers, xattrs)?);
                 }
                 let entries = cache.as_ref().ok_or(EIO)?;
                 let mut index = usize::try_from(ctx.pos()).map_err(|_| EINVAL)?;
@@ -199,7 +207,7 @@ fn new_cache(stack_depth: i32) -> Result<MergeCache> {
 /// The order is overlayfs's, so that a listing reads the same under both: first every name
 /// the lowest layer has, in that layer's order, then the names only higher layers have, in
 /// the order they were met. This also keeps most offsets stable as upper entries come and go.
-fn read_merged(layers: &[MergedLayer]) -> Result<KVec<MergedEntry>> {
+fn read_merged(layers: &[MergedLayer], xattrs: &OverlayXattrs) -> Result<KVec<MergedEntry>> {
     let mut entries: KVec<MergedEntry> = KVec::new();
     let mut by_name: RBTree<NameKey, usize> = RBTree::new();
     // Indexes of the entries the lowest layer has, in its order.
@@ -242,7 +250,7 @@ fn read_merged(layers: &[MergedLayer]) -> Result<KVec<MergedEntry>> {
             .filter(|e| maybe_whiteout(e))
         {
             if let Some(real) = namei::lookup_positive(&layer.mnt, &entry.name, &layer.dentry)? {
-                entry.whiteout = xattr::is_whiteout(&layer.mnt, &real);
+                entry.whiteout = xattrs.is_whiteout(&layer.mnt, &real);
             }
         }
     }

@@ -6,14 +6,14 @@
 #![deny(unsafe_code)]
 
 use crate::{
-    config::Config,
+    config::{Config, UuidMode},
     inode::{self, LowerEntry, RovlInode},
     layers::LayerStack,
     vfs::{
         self, cred, sb::Kstatfs, sb::NewSuperBlock, seq::SeqFile, CredGuard, Dentry, FsContextLog,
         Inode, InodeWith, Param, PathRef, SuperBlock,
     },
-    xattr,
+    xattr::{self, OverlayXattrs},
 };
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::{cred::Credential, prelude::*, str::CString, sync::aref::ARef};
@@ -35,6 +35,9 @@ pub(crate) struct RovlFs {
     lowerdir_add: KVec<CString>,
     /// Longest name any layer allows.
     namelen: isize,
+    /// The names of the overlay's own xattrs in the layers.
+    pub(crate) xattrs: &'static OverlayXattrs,
+    uuid: UuidMode,
     /// Source of inode numbers for directories when real ones may collide.
     last_ino: AtomicU64,
 }
@@ -104,6 +107,12 @@ impl vfs::FileSystem for Rovl {
             creds,
             lowerdir_all: ctx.lowerdir_all.take(),
             lowerdir_add,
+            xattrs: if ctx.userxattr {
+                &xattr::USER_XATTRS
+            } else {
+                &xattr::TRUSTED_XATTRS
+            },
+            uuid: ctx.uuid,
             namelen,
             last_ino: AtomicU64::new(1),
         })
@@ -138,6 +147,10 @@ impl vfs::FileSystem for Rovl {
             vfs::sb::statfs(PathRef::new(&top.mnt, top.mnt.root()), buf)?;
         }
         buf.set_type(OVERLAYFS_SUPER_MAGIC);
+        if fs.uuid == UuidMode::Auto {
+            // The overlay's own id, from its uuid: all zeroes with no upper layer to keep one.
+            buf.set_fsid([0, 0]);
+        }
         buf.set_namelen(fs.namelen);
         Ok(())
     }
@@ -151,6 +164,13 @@ impl vfs::FileSystem for Rovl {
         for lowerdir in fs.lowerdir_add.iter() {
             seq.puts(c",lowerdir+=");
             seq.escape(lowerdir.to_bytes(), c", \t\n\\");
+        }
+        if fs.uuid != UuidMode::Auto {
+            seq.puts(c",uuid=");
+            seq.puts(fs.uuid.name());
+        }
+        if core::ptr::eq(fs.xattrs, &xattr::USER_XATTRS) {
+            seq.puts(c",userxattr");
         }
         Ok(())
     }

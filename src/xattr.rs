@@ -15,17 +15,29 @@ use crate::{
 };
 use kernel::prelude::*;
 
-/// Prefix of overlayfs's private xattrs.
-const PRIVATE_PREFIX: &[u8] = b"trusted.overlay.";
-/// On a directory: `y` makes it opaque (nothing below merges in); `x` says that it may
-/// hold xattr whiteouts.
-const OPAQUE: &CStr = c"trusted.overlay.opaque";
-/// On an empty regular file: this is a whiteout (the form that needs no device node).
-const XWHITEOUT: &CStr = c"trusted.overlay.whiteout";
-
-fn is_private(name: &[u8]) -> bool {
-    name.starts_with(PRIVATE_PREFIX)
+/// The names of the overlay's own xattrs: `trusted.overlay.*`, or `user.overlay.*` with the
+/// `userxattr` option (for layers made without privileges).
+pub(crate) struct OverlayXattrs {
+    /// Prefix of all of them; such xattrs are hidden from the merged view.
+    prefix: &'static [u8],
+    /// On a directory: `y` makes it opaque (nothing below merges in); `x` says that it may
+    /// hold xattr whiteouts.
+    opaque: &'static CStr,
+    /// On an empty regular file: this is a whiteout (the form that needs no device node).
+    whiteout: &'static CStr,
 }
+
+pub(crate) static TRUSTED_XATTRS: OverlayXattrs = OverlayXattrs {
+    prefix: b"trusted.overlay.",
+    opaque: c"trusted.overlay.opaque",
+    whiteout: c"trusted.overlay.whiteout",
+};
+
+pub(crate) static USER_XATTRS: OverlayXattrs = OverlayXattrs {
+    prefix: b"user.overlay.",
+    opaque: c"user.overlay.opaque",
+    whiteout: c"user.overlay.whiteout",
+};
 
 pub(crate) fn get(
     _dentry: &Dentry,
@@ -33,10 +45,10 @@ pub(crate) fn get(
     name: &CStr,
     buf: Option<&mut [u8]>,
 ) -> Result<usize> {
-    if is_private(name.to_bytes()) {
+    let fs = fs_of(inode.inode().sb())?;
+    if fs.xattrs.is_private(name.to_bytes()) {
         return Err(EOPNOTSUPP);
     }
-    let fs = fs_of(inode.inode().sb())?;
     let real = inode.data().real();
     let _creds = fs.override_creds();
     vxattr::get(&fs.layers.layer(real.layer).mnt, &real.dentry, name, buf)
@@ -44,12 +56,15 @@ pub(crate) fn get(
 
 pub(crate) fn set(
     _dentry: &Dentry,
-    _inode: &InodeWith<RovlInode>,
+    inode: &InodeWith<RovlInode>,
     name: &CStr,
     _value: Option<&[u8]>,
     _flags: i32,
 ) -> Result {
-    if is_private(name.to_bytes()) {
+    if fs_of(inode.inode().sb())?
+        .xattrs
+        .is_private(name.to_bytes())
+    {
         return Err(EOPNOTSUPP);
     }
     // Lower layers are never written; without an upper layer the mount is read-only.
@@ -77,7 +92,7 @@ pub(crate) fn list(dentry: &Dentry, mut buf: Option<&mut [u8]>) -> Result<usize>
             .iter()
             .position(|&b| b == 0)
             .map_or(len, |p| start + p + 1);
-        if !is_private(&buf[start..end]) {
+        if !fs.xattrs.is_private(&buf[start..end]) {
             buf.copy_within(start..end, kept);
             kept += end - start;
         }
@@ -97,24 +112,33 @@ pub(crate) enum DirMark {
     XWhiteouts,
 }
 
-/// Reads the opaque marking of the real directory `dir`.
-pub(crate) fn dir_mark(mnt: &Mount, dir: &Dentry) -> DirMark {
-    let mut value = [0u8; 1];
-    match vxattr::get(mnt, dir, OPAQUE, Some(&mut value)) {
-        Ok(1) if value[0] == b'y' => DirMark::Opaque,
-        Ok(1) if value[0] == b'x' => DirMark::XWhiteouts,
-        _ => DirMark::None,
+impl OverlayXattrs {
+    /// Whether `name` is one of the overlay's own xattrs.
+    pub(crate) fn is_private(&self, name: &[u8]) -> bool {
+        name.starts_with(self.prefix)
     }
-}
 
-/// Whether `real` is a whiteout of either form: a 0/0 character device, or an empty
-/// regular file carrying `trusted.overlay.whiteout`.
-pub(crate) fn is_whiteout(mnt: &Mount, real: &Dentry) -> bool {
-    let Some(inode) = real.inode() else {
-        return false;
-    };
-    if inode.is_whiteout() {
-        return true;
+    /// Reads the opaque marking of the real directory `dir`.
+    pub(crate) fn dir_mark(&self, mnt: &Mount, dir: &Dentry) -> DirMark {
+        let mut value = [0u8; 1];
+        match vxattr::get(mnt, dir, self.opaque, Some(&mut value)) {
+            Ok(1) if value[0] == b'y' => DirMark::Opaque,
+            Ok(1) if value[0] == b'x' => DirMark::XWhiteouts,
+            _ => DirMark::None,
+        }
     }
-    inode.is_regular() && inode.size() == 0 && vxattr::get(mnt, real, XWHITEOUT, None).is_ok()
+
+    /// Whether `real` is a whiteout of either form: a 0/0 character device, or an empty
+    /// regular file carrying `trusted.overlay.whiteout`.
+    pub(crate) fn is_whiteout(&self, mnt: &Mount, real: &Dentry) -> bool {
+        let Some(inode) = real.inode() else {
+            return false;
+        };
+        if inode.is_whiteout() {
+            return true;
+        }
+        inode.is_regular()
+            && inode.size() == 0
+            && vxattr::get(mnt, real, self.whiteout, None).is_ok()
+    }
 }

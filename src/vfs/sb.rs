@@ -164,6 +164,11 @@ impl Kstatfs {
         unsafe { (*self.0.get()).f_type = magic as isize };
     }
 
+    pub(crate) fn set_fsid(&mut self, fsid: [i32; 2]) {
+        // SAFETY: `&mut self` is exclusive access to the buffer.
+        unsafe { (*self.0.get()).f_fsid.val = fsid };
+    }
+
     pub(crate) fn namelen(&self) -> isize {
         // SAFETY: as above.
         unsafe { (*self.0.get()).f_namelen }
