@@ -64,7 +64,7 @@ struct MergedEntry {
 }
 
 /// The merged listing of an open directory: `None` until the first read after open or rewind.
-type MergeCache = Pin<KBox<Mutex<Option<KVec<MergedEntry>>>>>;
+type MergeCache = Pin<KBox<Mutex<Option<KVVec<MergedEntry>>>>>;
 
 /// One layer's directory of a merged directory, open for reading.
 struct MergedLayer {
@@ -207,11 +207,12 @@ fn new_cache(stack_depth: i32) -> Result<MergeCache> {
 /// The order is overlayfs's, so that a listing reads the same under both: first every name
 /// the lowest layer has, in that layer's order, then the names only higher layers have, in
 /// the order they were met. This also keeps most offsets stable as upper entries come and go.
-fn read_merged(layers: &[MergedLayer], xattrs: &OverlayXattrs) -> Result<KVec<MergedEntry>> {
-    let mut entries: KVec<MergedEntry> = KVec::new();
+fn read_merged(layers: &[MergedLayer], xattrs: &OverlayXattrs) -> Result<KVVec<MergedEntry>> {
+    // Large directories need large arrays: these may come from vmalloc.
+    let mut entries: KVVec<MergedEntry> = KVVec::new();
     let mut by_name: RBTree<NameKey, usize> = RBTree::new();
     // Indexes of the entries the lowest layer has, in its order.
-    let mut lowest_order: KVec<usize> = KVec::new();
+    let mut lowest_order: KVVec<usize> = KVVec::new();
     let last = layers.len().saturating_sub(1);
     for (depth, layer) in layers.iter().enumerate() {
         let first_new = entries.len();
@@ -255,15 +256,15 @@ fn read_merged(layers: &[MergedLayer], xattrs: &OverlayXattrs) -> Result<KVec<Me
         }
     }
     // Reorder: the lowest layer's names first, then the rest in discovery order.
-    let mut in_lowest = KVec::from_elem(false, entries.len(), GFP_KERNEL)?;
+    let mut in_lowest = KVVec::from_elem(false, entries.len(), GFP_KERNEL)?;
     for &i in lowest_order.iter() {
         in_lowest[i] = true;
     }
-    let mut slots: KVec<Option<MergedEntry>> = KVec::with_capacity(entries.len(), GFP_KERNEL)?;
+    let mut slots: KVVec<Option<MergedEntry>> = KVVec::with_capacity(entries.len(), GFP_KERNEL)?;
     for e in entries.drain_all() {
         slots.push(Some(e), GFP_KERNEL)?;
     }
-    let mut ordered = KVec::with_capacity(slots.len(), GFP_KERNEL)?;
+    let mut ordered = KVVec::with_capacity(slots.len(), GFP_KERNEL)?;
     for &i in lowest_order.iter() {
         if let Some(e) = slots[i].take() {
             ordered.push(e, GFP_KERNEL)?;

@@ -72,8 +72,9 @@ regular file" 'cat $M/replaced; stat -c %F $M/replaced'
 check "xattr whiteouts hide the name below; other names stay" "kept" 'ls $M/xw'
 check "a character device that is not 0/0 is not a whiteout" "character special file 1 3" \
     'stat -c "%F %t %T" $M/merged/realchar'
-check "raw readdir order (ls -f) is overlay's" "$(run_on overlay 'ls -f $M/merged | md5sum')" \
-    'ls -f $M/merged | md5sum'
+# (busybox find prints a directory in readdir order; ls would sort it)
+check "raw readdir order is overlay's" "$(run_on overlay 'find $M/merged -mindepth 1 -maxdepth 1')" \
+    'find $M/merged -mindepth 1 -maxdepth 1'
 check "the root lists the union of the layers' roots" \
     "$( (ls -A "$l1"; ls -A "$l2"; ls -A "$l3") | sort -u | grep -v -x gone-dir | tr '\n' ' ')" \
     'ls -A $M | tr "\n" " "'
