@@ -130,16 +130,22 @@ _tool_misuse() {
     esac
     return 1
 }
+# _reject_misuse DESC OUTPUT: fails case DESC (and says why) if OUTPUT shows a
+# misused tool; returns 1 otherwise.
+_reject_misuse() {
+    _tool_misuse "$2" || return 1
+    fail "$1"
+    diag "the snippet misuses a tool (see the output); fix the test"
+    _diag_block output "$2"
+}
 
 # check DESC EXPECTED SNIPPET
 check() {
     _exp=$(_norm "$2")
     _o=$(run_on overlay "$3")
     _r=$(run_on rovl "$3")
-    if _tool_misuse "$_o$_r"; then
-        fail "$1"
-        diag "the snippet misuses a tool (see the output); fix the test"
-        _diag_block overlay "$_o"
+    if _reject_misuse "$1" "$_o$_r"; then
+        :
     elif [ "$_o" = "$_exp" ] && [ "$_r" = "$_o" ]; then
         pass "$1"
     else
@@ -156,10 +162,8 @@ check_diff() {
     _eo=$(_norm "$2"); _er=$(_norm "$3")
     _o=$(run_on overlay "$5")
     _r=$(run_on rovl "$5")
-    if _tool_misuse "$_o$_r"; then
-        fail "$1 [differs from overlay: $4]"
-        diag "the snippet misuses a tool (see the output); fix the test"
-        _diag_block overlay "$_o"
+    if _reject_misuse "$1 [differs from overlay: $4]" "$_o$_r"; then
+        :
     elif [ "$_o" = "$_eo" ] && [ "$_r" = "$_er" ]; then
         pass "$1 [differs from overlay: $4]"
     else
@@ -175,10 +179,8 @@ check_diff() {
 check_rovl() {
     _exp=$(_norm "$2")
     _r=$(run_on rovl "$3")
-    if _tool_misuse "$_r"; then
-        fail "$1 [rovl-only]"
-        diag "the snippet misuses a tool (see the output); fix the test"
-        _diag_block rovl "$_r"
+    if _reject_misuse "$1 [rovl-only]" "$_r"; then
+        :
     elif [ "$_r" = "$_exp" ]; then
         pass "$1 [rovl-only]"
     else
