@@ -14,6 +14,10 @@ mod vfs;
 
 #[path = "src/config.rs"]
 mod config;
+#[path = "src/copy_up.rs"]
+mod copy_up;
+#[path = "src/dir.rs"]
+mod dir;
 #[path = "src/file.rs"]
 mod file;
 #[path = "src/inode.rs"]
@@ -26,6 +30,10 @@ mod lookup;
 mod readdir;
 #[path = "src/super_block.rs"]
 mod super_block;
+#[path = "src/upper_layer.rs"]
+mod upper_layer;
+#[path = "src/work.rs"]
+mod work;
 #[path = "src/xattr.rs"]
 mod xattr;
 

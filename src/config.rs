@@ -36,6 +36,14 @@ pub(crate) struct Config {
     pub(crate) userxattr: bool,
     /// `uuid=`: what `statfs` reports as the filesystem id.
     pub(crate) uuid: UuidMode,
+    /// `upperdir=`: the writable layer, and the name as given.
+    pub(crate) upper: Option<(Path, CString)>,
+    /// `workdir=`: where changes are prepared before they appear in the upper layer.
+    pub(crate) work: Option<(Path, CString)>,
+    /// `index=on` was asked for.
+    pub(crate) index: bool,
+    /// `volatile`: never sync the upper layer.
+    pub(crate) volatile: bool,
 }
 
 /// The `uuid=` option. Without an upper layer `on` means `null`, as in overlayfs.
@@ -83,21 +91,30 @@ impl Config {
                 Err(EINVAL)
             }
             b"upperdir" => {
-                log.error(fmt!(
-                    "upperdir: a writable upper layer is not supported yet"
-                ));
-                Err(EINVAL)
+                let name = expect_value(param, log)?;
+                self.upper = Some((resolve_dir(name, log)?, to_cstring(name.to_bytes())?));
+                Ok(())
             }
             // Without an upper layer overlayfs checks the work directory and then ignores it.
-            b"workdir" => resolve_dir(expect_value(param, log)?, log).map(|_| ()),
+            b"workdir" => {
+                let name = expect_value(param, log)?;
+                self.work = Some((resolve_dir(name, log)?, to_cstring(name.to_bytes())?));
+                Ok(())
+            }
             b"userxattr" => {
                 expect_flag(param, log)?;
                 self.userxattr = true;
                 Ok(())
             }
-            // Meaningless without an upper layer; overlayfs ignores them too.
-            b"volatile" => expect_flag(param, log),
-            b"index" => expect_choice(param, &[b"on", b"off"], log).map(|_| ()),
+            b"volatile" => {
+                expect_flag(param, log)?;
+                self.volatile = true;
+                Ok(())
+            }
+            b"index" => {
+                self.index = expect_choice(param, &[b"on", b"off"], log)? == b"on";
+                Ok(())
+            }
             b"uuid" => {
                 self.uuid = match expect_choice(param, &[b"off", b"null", b"auto", b"on"], log)? {
                     b"off" => UuidMode::Off,

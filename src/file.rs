@@ -6,16 +6,27 @@
 #![deny(unsafe_code)]
 
 use crate::{
+    copy_up,
     inode::RovlInode,
-    super_block::fs_of,
+    super_block::{fs_of, Rovl},
     vfs::{
-        backing, cred,
-        file::{self as vfile, FileOperations, MmapRequest, ReadRequest, SpliceReadRequest},
+        attr::InodeLock,
+        backing::{self, WriteDone},
+        cred,
+        file::{
+            self as vfile, FileOperations, MmapRequest, ReadRequest, SpliceReadRequest,
+            WriteRequest,
+        },
         inode::{self as vinode, may},
-        CredGuard, InodeWith,
+        CredGuard, InodeWith, PathRef,
     },
 };
-use kernel::{cred::Credential, fs::File, prelude::*, sync::aref::ARef};
+use kernel::{
+    cred::Credential,
+    fs::File,
+    prelude::*,
+    sync::{aref::ARef, SetOnce},
+};
 
 /// `open(2)` flags, as x86 defines them.
 pub(crate) mod oflags {
@@ -36,8 +47,55 @@ const MAY_OPEN: i32 = 0x20;
 
 /// An open rovl file: the real file it forwards to, and the credentials to use on it.
 pub(crate) struct OpenFile {
+    /// The real file opened at open time.
     real: ARef<File>,
+    /// The upper file, opened when an object that was opened in a lower layer has been
+    /// copied up since (by a write through another file): from then on, I/O goes to the
+    /// copy, as in overlayfs.
+    upper: SetOnce<ARef<File>>,
     creds: ARef<Credential>,
+}
+
+impl OpenFile {
+    /// The real file to do I/O on now.
+    fn current(&self, file: &File) -> Result<&File> {
+        let inode = vfile::inode(file).own::<Rovl>().ok_or(EIO)?;
+        let Some(upper) = inode.data().upper() else {
+            return Ok(&self.real);
+        };
+        if core::ptr::eq(vfile::inode(&self.real), upper.inode().ok_or(EIO)?) {
+            return Ok(&self.real);
+        }
+        if self.upper.as_ref().is_none() {
+            let fs = fs_of(inode.inode().sb())?;
+            let layer = fs.layers.upper.as_ref().ok_or(EIO)?;
+            let flags = vfile::flags(file)
+                & !(oflags::CREAT | oflags::EXCL | oflags::NOCTTY | oflags::TRUNC);
+            let _creds = fs.override_creds();
+            let real = backing::open(
+                file,
+                flags,
+                PathRef::new(&layer.mnt, upper),
+                cred::current_cred(),
+            )?;
+            // Another thread may have opened it first: then ours is dropped.
+            self.upper.populate(real);
+        }
+        self.upper.as_ref().map(|f| &**f).ok_or(EIO)
+    }
+}
+
+/// After a write: the real file's new size and times show on the rovl inode.
+struct MirrorAttrs;
+
+impl backing::WriteDone for MirrorAttrs {
+    fn done(file: &File) {
+        if let Some(inode) = vfile::inode(file).own::<Rovl>() {
+            if let Some(real) = inode.data().upper().and_then(|u| u.inode()) {
+                inode.inode().copy_attrs_from(real);
+            }
+        }
+    }
 }
 
 pub(crate) struct RegularFile;
@@ -49,14 +107,24 @@ impl FileOperations for RegularFile {
 
     fn open(inode: &InodeWith<RovlInode>, file: &File) -> Result<OpenFile> {
         let fs = fs_of(inode.inode().sb())?;
-        let real = inode.data().real();
-        let real_inode = real.dentry.inode().ok_or(EIO)?;
-        let layer = fs.layers.layer(real.layer);
+        let open_flags = vfile::flags(file);
+        if open_flags & oflags::ACCMODE != 0 || open_flags & oflags::TRUNC != 0 {
+            // Writing: the file is copied up first (without its data if it is about to be
+            // truncated anyway).
+            let dentry = vfile::dentry(file);
+            if open_flags & oflags::TRUNC != 0 {
+                copy_up::copy_up_without_data(dentry)?;
+            } else {
+                copy_up::copy_up(dentry)?;
+            }
+        }
+        let real = inode.data().real(fs)?;
+        let real_inode = real.inode()?;
         // Creation and truncation were handled on the overlay file; the real file only
         // needs the access mode and the I/O flags. Like overlayfs, do not touch the lower
         // file's atime: open it O_NOATIME where the mounter may.
         let mut flags =
-            vfile::flags(file) & !(oflags::CREAT | oflags::EXCL | oflags::NOCTTY | oflags::TRUNC);
+            open_flags & !(oflags::CREAT | oflags::EXCL | oflags::NOCTTY | oflags::TRUNC);
         flags |= oflags::NOATIME;
         let mut mask = MAY_OPEN
             | match flags & oflags::ACCMODE {
@@ -68,36 +136,60 @@ impl FileOperations for RegularFile {
             mask |= may::APPEND;
         }
         let _creds = fs.override_creds();
-        vinode::permission(&layer.mnt, real_inode, mask)?;
-        if !real_inode.owner_or_capable(&layer.mnt) {
+        vinode::permission(real.mnt, real_inode, mask)?;
+        if !real_inode.owner_or_capable(real.mnt) {
             flags &= !oflags::NOATIME;
         }
-        let real_file = backing::open(file, flags, real.path(fs), cred::current_cred())?;
+        let real_file = backing::open(file, flags, real.path(), cred::current_cred())?;
         Ok(OpenFile {
             real: real_file,
+            upper: SetOnce::new(),
             creds: fs.creds.clone(),
         })
     }
 
     fn llseek(file: &File, data: &OpenFile, offset: i64, whence: i32) -> Result<i64> {
-        llseek_real(file, &data.real, &data.creds, offset, whence)
+        llseek_real(file, data.current(file)?, &data.creds, offset, whence)
     }
 
     fn read_iter(data: &OpenFile, req: ReadRequest<'_>) -> Result<usize> {
-        backing::read_iter(&data.real, req, &data.creds)
+        let real = data.current(req.file())?;
+        backing::read_iter(real, req, &data.creds)
+    }
+
+    fn write_iter(data: &OpenFile, req: WriteRequest<'_>) -> Result<usize> {
+        let file = req.file();
+        let inode = vfile::inode(file);
+        let _lock = InodeLock::new(inode);
+        let real = data.current(file)?;
+        backing::write_iter::<MirrorAttrs>(real, req, &data.creds)
     }
 
     fn splice_read(data: &OpenFile, req: SpliceReadRequest<'_>) -> Result<usize> {
-        backing::splice_read(&data.real, req, &data.creds)
+        let real = data.current(req.file())?;
+        backing::splice_read(real, req, &data.creds)
     }
 
     fn mmap(data: &OpenFile, req: MmapRequest<'_>) -> Result {
-        backing::mmap(&data.real, req, &data.creds)
+        let real = data.current(req.file())?;
+        backing::mmap(real, req, &data.creds)
+    }
+
+    fn fallocate(file: &File, data: &OpenFile, mode: i32, offset: i64, len: i64) -> Result {
+        let real = data.current(file)?;
+        {
+            let _creds = CredGuard::new(&data.creds);
+            vfile::fallocate(real, mode, offset, len)?;
+        }
+        MirrorAttrs::done(file);
+        Ok(())
     }
 
     fn fsync(data: &OpenFile, start: i64, end: i64, datasync: bool) -> Result {
+        // The upper file if there is one: that is where the data went.
+        let real = data.upper.as_ref().map_or(&*data.real, |f| &**f);
         let _creds = CredGuard::new(&data.creds);
-        vfile::fsync_range(&data.real, start, end, datasync)
+        vfile::fsync_range(real, start, end, datasync)
     }
 }
 

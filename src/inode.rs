@@ -10,19 +10,26 @@
 #![deny(unsafe_code)]
 
 use crate::{
+    copy_up, dir,
     file::RegularFile,
     lookup,
     readdir::Directory,
     super_block::{fs_of, Rovl, RovlFs},
     vfs::{
+        attr::{valid, Iattr},
         inode::{
             self as vinode, may, DelayedCall, IgetResult, InodeOperations, InodeOps, LinkTarget,
         },
-        Dentry, FileOps, Inode, InodeKind, InodeParams, InodeWith, Kstat, PathRef, SuperBlock,
+        Dentry, FileOps, Inode, InodeKind, InodeParams, InodeWith, Kstat, Mount, PathRef,
+        SuperBlock,
     },
     xattr,
 };
-use kernel::{prelude::*, sync::aref::ARef};
+use kernel::{
+    new_mutex,
+    prelude::*,
+    sync::{aref::ARef, Mutex, SetOnce},
+};
 
 /// A real dentry in one lower layer.
 pub(crate) struct LowerEntry {
@@ -42,22 +49,99 @@ impl LowerEntry {
     }
 }
 
+/// The real object a rovl object shows, in whichever layer it is.
+pub(crate) struct RealRef<'a> {
+    pub(crate) mnt: &'a Mount,
+    pub(crate) dentry: &'a Dentry,
+    /// The layer's filesystem number (0: the upper layer's).
+    pub(crate) fsid: usize,
+    pub(crate) is_upper: bool,
+}
+
+impl<'a> RealRef<'a> {
+    pub(crate) fn path(&self) -> PathRef<'a> {
+        PathRef::new(self.mnt, self.dentry)
+    }
+
+    pub(crate) fn inode(&self) -> Result<&'a Inode> {
+        self.dentry.inode().ok_or(EIO)
+    }
+}
+
+/// Serialises copy-ups of one object.
+type CopyUpLock = Pin<KBox<Mutex<()>>>;
+
 /// What a rovl inode stacks over.
 pub(crate) struct RovlInode {
-    /// The real objects, top layer first. A directory lists every layer's directory of the
-    /// same name down to the first opaque one; any other type has exactly one.
+    /// The object in the upper layer: set when it is found there or made there (created or
+    /// copied up), and never changed afterwards.
+    upper: SetOnce<ARef<Dentry>>,
+    /// The real objects in the lower layers, top layer first. A directory lists every
+    /// layer's directory of the same name down to the first opaque one; any other type has
+    /// at most one, and none once it is found in the upper layer.
     pub(crate) lowers: KVec<LowerEntry>,
+    /// Held while the object is copied up.
+    pub(crate) copy_up_lock: CopyUpLock,
 }
 
 impl RovlInode {
+    fn new(
+        upper: Option<ARef<Dentry>>,
+        lowers: KVec<LowerEntry>,
+        stack_depth: i32,
+    ) -> Result<Self> {
+        let upper_slot = SetOnce::new();
+        if let Some(u) = upper {
+            upper_slot.populate(u);
+        }
+        // One lock class per stacking depth: rovl stacked on rovl copies up in the lower
+        // mount while holding the upper mount's lock.
+        let copy_up_lock = if stack_depth > 1 {
+            KBox::pin_init(new_mutex!((), "rovl_copy_up_stacked"), GFP_KERNEL)?
+        } else {
+            KBox::pin_init(new_mutex!((), "rovl_copy_up"), GFP_KERNEL)?
+        };
+        Ok(Self {
+            upper: upper_slot,
+            lowers,
+            copy_up_lock,
+        })
+    }
+
+    /// The object in the upper layer, if it has one.
+    pub(crate) fn upper(&self) -> Option<&Dentry> {
+        self.upper.as_ref().map(|d| &**d)
+    }
+
+    /// Records the object just made in the upper layer for this one; returns `false` if it
+    /// had one already.
+    pub(crate) fn set_upper(&self, upper: ARef<Dentry>) -> bool {
+        self.upper.populate(upper)
+    }
+
     /// The object whose attributes and data the merged object shows: the topmost.
-    pub(crate) fn real(&self) -> &LowerEntry {
-        &self.lowers[0]
+    pub(crate) fn real<'a>(&'a self, fs: &'a RovlFs) -> Result<RealRef<'a>> {
+        if let (Some(upper), Some(layer)) = (self.upper(), fs.layers.upper.as_ref()) {
+            return Ok(RealRef {
+                mnt: &layer.mnt,
+                dentry: upper,
+                fsid: 0,
+                is_upper: true,
+            });
+        }
+        let lower = self.lowers.first().ok_or(EIO)?;
+        let layer = fs.layers.layer(lower.layer);
+        Ok(RealRef {
+            mnt: &layer.mnt,
+            dentry: &lower.dentry,
+            fsid: layer.fsid,
+            is_upper: false,
+        })
     }
 
     /// Whether this directory merges more than one layer.
     pub(crate) fn is_merged(&self) -> bool {
-        self.lowers.len() > 1
+        self.lowers.len() + usize::from(self.upper().is_some()) > 1
     }
 }
 
@@ -68,31 +152,57 @@ static SPECIAL_IOPS: InodeOps<RovlInode> = InodeOps::new::<FileInode>();
 static DIR_FOPS: FileOps<RovlInode> = FileOps::new::<Directory>();
 static FILE_FOPS: FileOps<RovlInode> = FileOps::new::<RegularFile>();
 
-/// Returns the rovl inode for the stack `lowers` (top first), making it if needed.
-pub(crate) fn get(sb: &SuperBlock, fs: &RovlFs, lowers: KVec<LowerEntry>) -> Result<ARef<Inode>> {
-    let real = lowers.first().ok_or(EIO)?.dentry.inode().ok_or(EIO)?;
-    let key = core::ptr::from_ref(real) as usize;
-    match sb.iget::<Rovl>(key)? {
-        IgetResult::Cached(inode) => Ok(inode),
-        IgetResult::New(new) => {
-            let mut params = InodeParams::copy_of(real);
-            let kind = if real.is_dir() {
-                if !fs.layers.same_fs() {
-                    // Real inode numbers of different filesystems may collide; directories
-                    // then get numbers of their own, as overlayfs gives them (xino=off).
-                    params.ino = fs.next_ino();
-                }
-                InodeKind::Directory(&DIR_IOPS, &DIR_FOPS)
-            } else if real.is_regular() {
-                InodeKind::Regular(&FILE_IOPS, &FILE_FOPS)
-            } else if real.is_symlink() {
-                InodeKind::Symlink(&SYMLINK_IOPS)
-            } else {
-                InodeKind::Special(&SPECIAL_IOPS)
-            };
-            Ok(new.init(&params, kind, RovlInode { lowers }))
+/// Returns the rovl inode for an object found as `upper` in the upper layer and `lowers`
+/// (top first) below it, making it if needed.
+///
+/// The inode cache is keyed by the topmost lower object if there is one (so that an object
+/// keeps its inode when it is copied up), else by the upper one. A lower non-directory with
+/// several hard links gets an inode of its own per name on a writable mount: copying one name
+/// up breaks the link, as in overlayfs without `index`.
+pub(crate) fn get(
+    sb: &SuperBlock,
+    fs: &RovlFs,
+    upper: Option<ARef<Dentry>>,
+    lowers: KVec<LowerEntry>,
+) -> Result<ARef<Inode>> {
+    let key_inode = match (lowers.first(), &upper) {
+        (Some(l), _) => l.dentry.inode().ok_or(EIO)?,
+        (None, Some(u)) => u.inode().ok_or(EIO)?,
+        (None, None) => return Err(EIO),
+    };
+    let unhashed = fs.layers.upper.is_some()
+        && upper.is_none()
+        && !key_inode.is_dir()
+        && key_inode.nlink() > 1;
+    let new = if unhashed {
+        sb.new_inode::<Rovl>()?
+    } else {
+        match sb.iget::<Rovl>(core::ptr::from_ref(key_inode) as usize)? {
+            IgetResult::Cached(inode) => return Ok(inode),
+            IgetResult::New(new) => new,
         }
-    }
+    };
+    let real = match &upper {
+        Some(u) => u.inode().ok_or(EIO)?,
+        None => key_inode,
+    };
+    let mut params = InodeParams::copy_of(real);
+    let kind = if real.is_dir() {
+        if !fs.layers.same_fs() {
+            // Real inode numbers of different filesystems may collide; directories then get
+            // numbers of their own, as overlayfs gives them (xino=off).
+            params.ino = fs.next_ino();
+        }
+        InodeKind::Directory(&DIR_IOPS, &DIR_FOPS)
+    } else if real.is_regular() {
+        InodeKind::Regular(&FILE_IOPS, &FILE_FOPS)
+    } else if real.is_symlink() {
+        InodeKind::Symlink(&SYMLINK_IOPS)
+    } else {
+        InodeKind::Special(&SPECIAL_IOPS)
+    };
+    let data = RovlInode::new(upper, lowers, sb.stack_depth())?;
+    Ok(new.init(&params, kind, data))
 }
 
 /// The rovl inode behind one of rovl's dentries.
@@ -110,17 +220,17 @@ fn permission(inode: &InodeWith<RovlInode>, mask: i32) -> Result {
     }
     vinode::generic_permission(inode.inode(), mask)?;
     let fs = fs_of(inode.inode().sb())?;
-    let real = inode.data().real();
-    let real_inode = real.dentry.inode().ok_or(EIO)?;
+    let real = inode.data().real(fs)?;
+    let real_inode = real.inode()?;
     let mut mask = mask;
-    if mask & may::WRITE != 0 && !is_special(real_inode) {
+    if !real.is_upper && mask & may::WRITE != 0 && !is_special(real_inode) {
         // Writes never reach a lower object (it is copied up first), so the mounter only
         // needs to be able to read it.
         mask &= !(may::WRITE | may::APPEND);
         mask |= may::READ;
     }
     let _creds = fs.override_creds();
-    vinode::permission(&fs.layers.layer(real.layer).mnt, real_inode, mask)
+    vinode::permission(real.mnt, real_inode, mask)
 }
 
 fn is_special(inode: &Inode) -> bool {
@@ -135,10 +245,10 @@ fn getattr(path: PathRef<'_>, stat: &mut Kstat, mask: u32, flags: u32) -> Result
     let sb = inode.inode().sb();
     let fs = fs_of(sb)?;
     let data = inode.data();
-    let real = data.real();
+    let real = data.real(fs)?;
     {
         let _creds = fs.override_creds();
-        vinode::getattr(real.path(fs), stat, mask, flags)?;
+        vinode::getattr(real.path(), stat, mask, flags)?;
     }
     let is_dir = inode.inode().is_dir();
     if fs.layers.same_fs() {
@@ -150,7 +260,7 @@ fn getattr(path: PathRef<'_>, stat: &mut Kstat, mask: u32, flags: u32) -> Result
         stat.set_dev(sb.dev());
         stat.set_ino(inode.inode().ino());
     } else {
-        stat.set_dev(fs.layers.pseudo_dev(fs.layers.layer(real.layer).fsid));
+        stat.set_dev(fs.layers.pseudo_dev(real.fsid));
     }
     if is_dir && data.is_merged() {
         // Counting subdirectories across layers is not worth it; 1 tells `find` not to
@@ -185,6 +295,48 @@ impl InodeOperations for DirInode {
     fn listxattr(dentry: &Dentry, buf: Option<&mut [u8]>) -> Result<usize> {
         xattr::list(dentry, buf)
     }
+
+    fn setattr(dentry: &Dentry, attr: &mut Iattr) -> Result {
+        setattr(dentry, attr)
+    }
+
+    fn create(dir: &InodeWith<RovlInode>, dentry: &Dentry, mode: u32) -> Result {
+        dir::create(dir, dentry, dir::NewObject::Regular(mode))
+    }
+
+    fn mkdir(dir: &InodeWith<RovlInode>, dentry: &Dentry, mode: u32) -> Result {
+        dir::create(dir, dentry, dir::NewObject::Directory(mode))
+    }
+
+    fn mknod(dir: &InodeWith<RovlInode>, dentry: &Dentry, mode: u32, rdev: u32) -> Result {
+        dir::create(dir, dentry, dir::NewObject::Special(mode, rdev))
+    }
+
+    fn symlink(dir: &InodeWith<RovlInode>, dentry: &Dentry, target: &CStr) -> Result {
+        dir::create(dir, dentry, dir::NewObject::Symlink(target))
+    }
+
+    fn link(old: &Dentry, dir: &InodeWith<RovlInode>, dentry: &Dentry) -> Result {
+        dir::link(old, dir, dentry)
+    }
+
+    fn unlink(dir: &InodeWith<RovlInode>, dentry: &Dentry) -> Result {
+        dir::remove(dir, dentry, false)
+    }
+
+    fn rmdir(dir: &InodeWith<RovlInode>, dentry: &Dentry) -> Result {
+        dir::remove(dir, dentry, true)
+    }
+
+    fn rename(
+        old_dir: &InodeWith<RovlInode>,
+        old: &Dentry,
+        new_dir: &InodeWith<RovlInode>,
+        new: &Dentry,
+        flags: u32,
+    ) -> Result {
+        dir::rename(old_dir, old, new_dir, new, flags)
+    }
 }
 
 /// Regular files and special files (devices, fifos, sockets).
@@ -205,6 +357,10 @@ impl InodeOperations for FileInode {
     fn listxattr(dentry: &Dentry, buf: Option<&mut [u8]>) -> Result<usize> {
         xattr::list(dentry, buf)
     }
+
+    fn setattr(dentry: &Dentry, attr: &mut Iattr) -> Result {
+        setattr(dentry, attr)
+    }
 }
 
 struct SymlinkInode;
@@ -224,7 +380,7 @@ impl InodeOperations for SymlinkInode {
         }
         let fs = fs_of(inode.inode().sb())?;
         let _creds = fs.override_creds();
-        vinode::get_link(&inode.data().real().dentry, done)
+        vinode::get_link(inode.data().real(fs)?.dentry, done)
     }
 
     fn getattr(path: PathRef<'_>, stat: &mut Kstat, mask: u32, flags: u32) -> Result {
@@ -234,4 +390,39 @@ impl InodeOperations for SymlinkInode {
     fn listxattr(dentry: &Dentry, buf: Option<&mut [u8]>) -> Result<usize> {
         xattr::list(dentry, buf)
     }
+
+    fn setattr(dentry: &Dentry, attr: &mut Iattr) -> Result {
+        setattr(dentry, attr)
+    }
+}
+
+/// `chmod`, `chown`, `utimes` and `truncate`: copy the object up, then change the upper one
+/// with the mounter's credentials, as overlayfs does. The caller's right to make the change
+/// was checked against the rovl inode first.
+fn setattr(dentry: &Dentry, attr: &mut Iattr) -> Result {
+    attr.prepare(dentry)?;
+    let inode = of_dentry(dentry)?;
+    let fs = fs_of(inode.inode().sb())?;
+    let upper_layer = fs.layers.upper.as_ref().ok_or(EROFS)?;
+    if attr.valid() & valid::SIZE != 0 && attr.size() == 0 && inode.data().upper().is_none() {
+        // Truncating to nothing: the data need not be copied first.
+        copy_up::copy_up_without_data(dentry)?;
+    } else {
+        copy_up::copy_up(dentry)?;
+    }
+    let upper = inode.data().upper().ok_or(EIO)?;
+    if attr.valid() & (valid::KILL_SUID | valid::KILL_SGID) != 0 {
+        // The upper filesystem works out the new mode itself from the kill bits.
+        attr.clear(valid::MODE);
+    }
+    // The rovl file (ATTR_FILE) means nothing to the upper filesystem, and the real file was
+    // not opened with O_TRUNC (ATTR_OPEN).
+    attr.clear(valid::FILE | valid::OPEN);
+    let _write = upper_layer.mnt.want_write()?;
+    {
+        let _creds = fs.override_creds();
+        attr.apply(&upper_layer.mnt, upper)?;
+    }
+    inode.inode().copy_attrs_from(upper.inode().ok_or(EIO)?);
+    Ok(())
 }

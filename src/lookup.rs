@@ -26,10 +26,26 @@ pub(crate) fn lookup(dir: &InodeWith<RovlInode>, name: &[u8]) -> Result<Option<A
     if name.len() > fs.max_name_len() {
         return Err(ENAMETOOLONG);
     }
+    let data = dir.data();
+    let mut upper = None;
     let mut found: KVec<LowerEntry> = KVec::new();
     {
         let _creds = fs.override_creds();
-        for parent in dir.data().lowers.iter() {
+        if let (Some(parent), Some(layer)) = (data.upper(), fs.layers.upper.as_ref()) {
+            if let Some(real) = namei::lookup_positive(&layer.mnt, name, parent)? {
+                if fs.xattrs.is_whiteout(&layer.mnt, &real) {
+                    return Ok(None);
+                }
+                let is_dir = real.is_dir();
+                let opaque =
+                    is_dir && fs.xattrs.dir_mark(&layer.mnt, &real) == xattr::DirMark::Opaque;
+                upper = Some(real);
+                if !is_dir || opaque {
+                    return inode::get(sb, fs, upper, found).map(Some);
+                }
+            }
+        }
+        for parent in data.lowers.iter() {
             let layer = fs.layers.layer(parent.layer);
             let Some(real) = namei::lookup_positive(&layer.mnt, name, &parent.dentry)? else {
                 continue;
@@ -40,7 +56,7 @@ pub(crate) fn lookup(dir: &InodeWith<RovlInode>, name: &[u8]) -> Result<Option<A
             if !real.is_dir() {
                 // A non-directory is the answer if nothing was found above it; below a
                 // directory it ends the merge.
-                if found.is_empty() {
+                if found.is_empty() && upper.is_none() {
                     found.push(LowerEntry::new(parent.layer, real), GFP_KERNEL)?;
                 }
                 break;
@@ -52,8 +68,27 @@ pub(crate) fn lookup(dir: &InodeWith<RovlInode>, name: &[u8]) -> Result<Option<A
             }
         }
     }
-    if found.is_empty() {
+    if found.is_empty() && upper.is_none() {
         return Ok(None);
     }
-    inode::get(sb, fs, found).map(Some)
+    inode::get(sb, fs, upper, found).map(Some)
+}
+
+/// Whether `name` exists below the upper layer in the merged directory `dir`: whether
+/// removing it must leave a whiteout. An error other than "no such name" counts as
+/// existing, to be safe.
+pub(crate) fn lower_positive(dir: &InodeWith<RovlInode>, name: &[u8]) -> bool {
+    let Ok(fs) = fs_of(dir.inode().sb()) else {
+        return true;
+    };
+    let _creds = fs.override_creds();
+    for parent in dir.data().lowers.iter() {
+        let layer = fs.layers.layer(parent.layer);
+        match namei::lookup_positive(&layer.mnt, name, &parent.dentry) {
+            Ok(None) => continue,
+            Ok(Some(real)) => return !fs.xattrs.is_whiteout(&layer.mnt, &real),
+            Err(_) => return true,
+        }
+    }
+    false
 }

@@ -12,12 +12,12 @@
 use crate::{
     file::{llseek_real, oflags},
     inode::RovlInode,
-    super_block::fs_of,
+    super_block::{fs_of, RovlFs},
     vfs::{
         file::{self as vfile, FileOperations},
         namei,
         readdir::{self as vreaddir, DirContext, RealEntry},
-        CredGuard, Dentry, InodeWith, Mount,
+        CredGuard, Dentry, InodeWith, Mount, PathRef,
     },
     xattr::{DirMark, OverlayXattrs},
 };
@@ -108,26 +108,13 @@ impl FileOperations for Directory {
         // The root is listed through the merge cache even with one layer, as overlayfs does,
         // so that whiteouts in it never show.
         let kind = if data.is_merged() || inode.inode().is_root() {
-            let mut layers = KVec::with_capacity(data.lowers.len(), GFP_KERNEL)?;
-            for lower in data.lowers.iter() {
-                let layer = MergedLayer {
-                    file: vreaddir::open_dir(lower.path(fs), flags, &fs.creds)?,
-                    mnt: ARef::from(&*fs.layers.layer(lower.layer).mnt),
-                    dentry: lower.dentry.clone(),
-                    xwhiteouts: fs
-                        .xattrs
-                        .dir_mark(&fs.layers.layer(lower.layer).mnt, &lower.dentry)
-                        == DirMark::XWhiteouts,
-                };
-                layers.push(layer, GFP_KERNEL)?;
-            }
             DirKind::Merged {
-                layers,
+                layers: merged_layers(fs, data, flags)?,
                 xattrs: fs.xattrs,
                 cache: new_cache(inode.inode().sb().stack_depth())?,
             }
         } else {
-            DirKind::Real(vreaddir::open_dir(data.real().path(fs), flags, &fs.creds)?)
+            DirKind::Real(vreaddir::open_dir(data.real(fs)?.path(), flags, &fs.creds)?)
         };
         Ok(OpenDir {
             creds: fs.creds.clone(),
@@ -186,6 +173,44 @@ impl FileOperations for Directory {
                 Ok(())
             }
         }
+    }
+}
+
+/// Opens every layer's directory of the merged directory `data`, top first.
+fn merged_layers(fs: &RovlFs, data: &RovlInode, flags: u32) -> Result<KVec<MergedLayer>> {
+    let mut layers = KVec::with_capacity(data.lowers.len() + 1, GFP_KERNEL)?;
+    let upper = data.upper().zip(fs.layers.upper.as_ref());
+    let reals = Iterator::chain(
+        upper.map(|(d, l)| (&*l.mnt, d)).into_iter(),
+        data.lowers
+            .iter()
+            .map(|l| (&*fs.layers.layer(l.layer).mnt, &*l.dentry)),
+    );
+    for (mnt, dentry) in reals {
+        let layer = MergedLayer {
+            file: vreaddir::open_dir(PathRef::new(mnt, dentry), flags, &fs.creds)?,
+            mnt: ARef::from(mnt),
+            dentry: ARef::from(dentry),
+            xwhiteouts: fs.xattrs.dir_mark(mnt, dentry) == DirMark::XWhiteouts,
+        };
+        layers.push(layer, GFP_KERNEL)?;
+    }
+    Ok(layers)
+}
+
+/// Fails with `ENOTEMPTY` unless the merged directory `data` lists nothing but `.` and `..`
+/// (its layers may hold whiteouts), as `rmdir` and renaming over a directory require.
+pub(crate) fn check_empty(fs: &RovlFs, data: &RovlInode) -> Result {
+    let _creds = fs.override_creds();
+    let layers = merged_layers(fs, data, oflags::DIRECTORY)?;
+    let entries = read_merged(&layers, fs.xattrs)?;
+    let visible = entries
+        .iter()
+        .any(|e| !e.whiteout && e.name[..] != *b"." && e.name[..] != *b"..");
+    if visible {
+        Err(ENOTEMPTY)
+    } else {
+        Ok(())
     }
 }
 

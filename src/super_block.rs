@@ -9,6 +9,7 @@ use crate::{
     config::{Config, UuidMode},
     inode::{self, LowerEntry, RovlInode},
     layers::LayerStack,
+    upper_layer,
     vfs::{
         self, cred, sb::Kstatfs, sb::NewSuperBlock, seq::SeqFile, CredGuard, Dentry, FsContextLog,
         Inode, InodeWith, Param, PathRef, SuperBlock,
@@ -38,6 +39,11 @@ pub(crate) struct RovlFs {
     /// The names of the overlay's own xattrs in the layers.
     pub(crate) xattrs: &'static OverlayXattrs,
     uuid: UuidMode,
+    /// `upperdir=` and `workdir=` as given, for `/proc/mounts`.
+    upperdir: Option<CString>,
+    workdir: Option<CString>,
+    /// `volatile`: the upper layer is never synced.
+    volatile: bool,
     /// Source of inode numbers for directories when real ones may collide.
     last_ino: AtomicU64,
 }
@@ -84,25 +90,54 @@ impl vfs::FileSystem for Rovl {
                 lowerdir_add.push(name, GFP_KERNEL)?;
             }
         }
-        let layers = LayerStack::new(&ctx.lowers, log)?;
+        if ctx.upper.is_some() != ctx.work.is_some() {
+            if ctx.upper.is_some() {
+                log.error(fmt!("missing 'workdir'"));
+            } else {
+                log.error(fmt!("missing 'upperdir'"));
+            }
+            return Err(EINVAL);
+        }
+        if ctx.upper.is_some() && ctx.index {
+            log.error(fmt!("index=on is not supported"));
+            return Err(EINVAL);
+        }
+        let upper_sb = ctx.upper.as_ref().map(|(p, _)| p.dentry().sb());
+        let mut layers = LayerStack::new(&ctx.lowers, upper_sb, log)?;
+        if let (Some((upper, _)), Some((work, _))) = (&ctx.upper, &ctx.work) {
+            let opaque = if ctx.userxattr {
+                xattr::USER_XATTRS.opaque
+            } else {
+                xattr::TRUSTED_XATTRS.opaque
+            };
+            layers.upper = Some(upper_layer::set_up(
+                upper, work, &layers, &creds, opaque, log,
+            )?);
+        }
         let depth = layers.max_stack_depth() + 1;
         if depth > vfs::sb::MAX_STACK_DEPTH {
             log.error(fmt!("maximum fs stacking depth exceeded"));
             return Err(EINVAL);
         }
         let mut namelen = 0;
-        for layer in layers.lowers.iter() {
+        let upper_mnt = layers.upper.as_ref().map(|u| &*u.mnt);
+        for mnt in Iterator::chain(upper_mnt.into_iter(), layers.lowers.iter().map(|l| &*l.mnt)) {
             let mut st = Kstatfs::default();
-            vfs::sb::statfs(PathRef::new(&layer.mnt, layer.mnt.root()), &mut st)?;
+            vfs::sb::statfs(PathRef::new(mnt, mnt.root()), &mut st)?;
             namelen = namelen.max(st.namelen());
         }
         sb.set_stack_depth(depth);
         sb.set_magic(OVERLAYFS_SUPER_MAGIC);
         sb.set_max_file_size();
         sb.set_posix_acl();
-        // No upper layer: the overlay is read-only.
-        sb.set_rdonly();
+        if layers.upper.is_none() {
+            // No upper layer: the overlay is read-only.
+            sb.set_rdonly();
+        }
         Ok(RovlFs {
+            volatile: ctx.volatile && ctx.upper.is_some(),
+            upperdir: ctx.upper.take().map(|(_, name)| name),
+            workdir: ctx.work.take().map(|(_, name)| name),
             layers,
             creds,
             lowerdir_all: ctx.lowerdir_all.take(),
@@ -123,28 +158,47 @@ impl vfs::FileSystem for Rovl {
         for (index, layer) in fs.layers.lowers.iter().enumerate() {
             lowers.push(LowerEntry::new(index, layer.mnt.root().into()), GFP_KERNEL)?;
         }
-        inode::get(sb, fs, lowers)
+        let upper = fs.layers.upper.as_ref().map(|u| u.mnt.root().into());
+        inode::get(sb, fs, upper, lowers)
     }
 
     fn reconfigure(
         _ctx: &mut Config,
         sb: &SuperBlock,
-        _fs: &RovlFs,
+        fs: &RovlFs,
         rdonly: bool,
         log: &FsContextLog<'_>,
     ) -> Result {
-        if !rdonly && sb.is_rdonly() {
-            log.error(fmt!("no upper layer: cannot remount read-write"));
-            return Err(EROFS);
+        match &fs.layers.upper {
+            None if !rdonly => {
+                log.error(fmt!("no upper layer: cannot remount read-write"));
+                Err(EROFS)
+            }
+            Some(upper) if rdonly && !sb.is_rdonly() && !fs.volatile => {
+                // What was written so far reaches the disk before the mount turns read-only.
+                vfs::sb::sync_filesystem(upper.mnt.sb())
+            }
+            _ => Ok(()),
         }
-        Ok(())
+    }
+
+    fn sync_fs(fs: &RovlFs, wait: bool) -> Result {
+        // Only a waiting sync is passed on: it syncs the whole upper filesystem, which is
+        // all a non-waiting one would start anyway.
+        match &fs.layers.upper {
+            Some(upper) if wait && !fs.volatile => vfs::sb::sync_filesystem(upper.mnt.sb()),
+            _ => Ok(()),
+        }
     }
 
     fn statfs(fs: &RovlFs, buf: &mut Kstatfs) -> Result {
-        let top = fs.layers.layer(0);
+        let top = match &fs.layers.upper {
+            Some(upper) => &*upper.mnt,
+            None => &*fs.layers.layer(0).mnt,
+        };
         {
             let _creds = fs.override_creds();
-            vfs::sb::statfs(PathRef::new(&top.mnt, top.mnt.root()), buf)?;
+            vfs::sb::statfs(PathRef::new(top, top.root()), buf)?;
         }
         buf.set_type(OVERLAYFS_SUPER_MAGIC);
         if fs.uuid == UuidMode::Auto {
@@ -165,6 +219,15 @@ impl vfs::FileSystem for Rovl {
             seq.puts(c",lowerdir+=");
             seq.escape(lowerdir.to_bytes(), c", \t\n\\");
         }
+        for (key, value) in [(c",upperdir=", &fs.upperdir), (c",workdir=", &fs.workdir)] {
+            if let Some(value) = value {
+                seq.puts(key);
+                seq.escape(value.to_bytes(), c", \t\n\\");
+            }
+        }
+        if fs.volatile {
+            seq.puts(c",volatile");
+        }
         if fs.uuid != UuidMode::Auto {
             seq.puts(c",uuid=");
             seq.puts(fs.uuid.name());
@@ -177,7 +240,8 @@ impl vfs::FileSystem for Rovl {
 
     fn d_real(dentry: &Dentry, metadata: bool) -> Option<&Dentry> {
         let inode = dentry.inode()?.own::<Rovl>()?;
-        let real = inode.data().real();
+        let fs = fs_of(inode.inode().sb()).ok()?;
+        let real = inode.data().real(fs).ok()?;
         // Only regular files have data elsewhere; other types answer for themselves.
         if !real.dentry.inode()?.is_regular() {
             return None;

@@ -9,6 +9,7 @@
 #![deny(unsafe_code)]
 
 use crate::{
+    copy_up,
     inode::{self, RovlInode},
     super_block::fs_of,
     vfs::{xattr as vxattr, Dentry, InodeWith, Mount},
@@ -22,7 +23,7 @@ pub(crate) struct OverlayXattrs {
     prefix: &'static [u8],
     /// On a directory: `y` makes it opaque (nothing below merges in); `x` says that it may
     /// hold xattr whiteouts.
-    opaque: &'static CStr,
+    pub(crate) opaque: &'static CStr,
     /// On an empty regular file: this is a whiteout (the form that needs no device node).
     whiteout: &'static CStr,
 }
@@ -49,36 +50,55 @@ pub(crate) fn get(
     if fs.xattrs.is_private(name.to_bytes()) {
         return Err(EOPNOTSUPP);
     }
-    let real = inode.data().real();
+    let real = inode.data().real(fs)?;
     let _creds = fs.override_creds();
-    vxattr::get(&fs.layers.layer(real.layer).mnt, &real.dentry, name, buf)
+    vxattr::get(real.mnt, real.dentry, name, buf)
 }
 
+/// Sets or (with `value` `None`) removes an xattr: on the upper object, after a copy-up.
 pub(crate) fn set(
-    _dentry: &Dentry,
+    dentry: &Dentry,
     inode: &InodeWith<RovlInode>,
     name: &CStr,
-    _value: Option<&[u8]>,
-    _flags: i32,
+    value: Option<&[u8]>,
+    flags: i32,
 ) -> Result {
-    if fs_of(inode.inode().sb())?
-        .xattrs
-        .is_private(name.to_bytes())
-    {
+    let fs = fs_of(inode.inode().sb())?;
+    if fs.xattrs.is_private(name.to_bytes()) {
         return Err(EOPNOTSUPP);
     }
     // Lower layers are never written; without an upper layer the mount is read-only.
-    Err(EROFS)
+    let upper_layer = fs.layers.upper.as_ref().ok_or(EROFS)?;
+    if value.is_none() && inode.data().upper().is_none() {
+        // Removing an xattr the object does not have needs no copy-up.
+        let real = inode.data().real(fs)?;
+        let _creds = fs.override_creds();
+        if vxattr::get(real.mnt, real.dentry, name, None) == Err(ENODATA) {
+            return Err(ENODATA);
+        }
+    }
+    copy_up::copy_up(dentry)?;
+    let upper = inode.data().upper().ok_or(EIO)?;
+    let _write = upper_layer.mnt.want_write()?;
+    {
+        let _creds = fs.override_creds();
+        match value {
+            Some(v) => vxattr::set(&upper_layer.mnt, upper, name, v, flags)?,
+            None => vxattr::remove(&upper_layer.mnt, upper, name)?,
+        }
+    }
+    inode.inode().copy_attrs_from(upper.inode().ok_or(EIO)?);
+    Ok(())
 }
 
 /// Lists the xattr names of the real object, without the overlay's private ones.
 pub(crate) fn list(dentry: &Dentry, mut buf: Option<&mut [u8]>) -> Result<usize> {
     let inode = inode::of_dentry(dentry)?;
     let fs = fs_of(inode.inode().sb())?;
-    let real = inode.data().real();
+    let real = inode.data().real(fs)?;
     let len = {
         let _creds = fs.override_creds();
-        vxattr::list(&real.dentry, buf.as_deref_mut())?
+        vxattr::list(real.dentry, buf.as_deref_mut())?
     };
     let Some(buf) = buf else {
         // A size query may over-count by the private names; that is allowed.
@@ -126,6 +146,11 @@ impl OverlayXattrs {
             Ok(1) if value[0] == b'x' => DirMark::XWhiteouts,
             _ => DirMark::None,
         }
+    }
+
+    /// Marks the real upper directory `dir` opaque (`y`): nothing below it merges in.
+    pub(crate) fn set_opaque(&self, mnt: &Mount, dir: &Dentry) -> Result {
+        vxattr::set(mnt, dir, self.opaque, b"y", 0)
     }
 
     /// Whether `real` is a whiteout of either form: a 0/0 character device, or an empty

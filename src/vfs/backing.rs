@@ -10,7 +10,7 @@
 
 use super::{
     bindings,
-    file::{MmapRequest, ReadRequest, SpliceReadRequest},
+    file::{MmapRequest, ReadRequest, SpliceReadRequest, WriteRequest},
     len_result as to_len,
     path::PathRef,
 };
@@ -98,5 +98,44 @@ pub(crate) fn mmap(real: &File, req: MmapRequest<'_>, cred: &Credential) -> Resu
     // SAFETY: `vma` is valid under the mmap lock the caller holds; `real` is a backing file.
     kernel::error::to_result(unsafe {
         bindings::backing_file_mmap(real.as_ptr(), req.vma, &mut ctx)
+    })
+}
+
+/// What a stacking filesystem does after each write through a backing file: typically,
+/// mirror the real inode's new size and times onto its own.
+pub(crate) trait WriteDone {
+    /// Called with the stacking filesystem's file that was written.
+    fn done(file: &File);
+}
+
+/// # Safety
+///
+/// Only called by `backing_file_write_iter` (or its completion) with the user's kiocb.
+unsafe extern "C" fn end_write_cb<W: WriteDone>(iocb: *mut bindings::kiocb, _ret: isize) {
+    // SAFETY: the kiocb of a write in progress holds its file.
+    W::done(unsafe { File::from_raw_file((*iocb).ki_filp) });
+}
+
+/// Serves the write `req` with `real`, a file from [`open`]; `W` runs after the write.
+pub(crate) fn write_iter<W: WriteDone>(
+    real: &File,
+    req: WriteRequest<'_>,
+    cred: &Credential,
+) -> Result<usize> {
+    let mut ctx = bindings::backing_file_ctx {
+        cred: cred.as_ptr(),
+        accessed: None,
+        end_write: Some(end_write_cb::<W>),
+    };
+    // SAFETY: the request's kiocb and iterator are valid for the call; `real` is a backing
+    // file; `ctx` outlives the call (asynchronous completions copy what they need).
+    to_len(unsafe {
+        bindings::backing_file_write_iter(
+            real.as_ptr(),
+            req.iter,
+            req.iocb,
+            (*req.iocb).ki_flags,
+            &mut ctx,
+        )
     })
 }

@@ -75,3 +75,18 @@ fn swap_current_cred(new: *mut bindings::cred) -> *mut bindings::cred {
     let slot = unsafe { AtomicPtr::from_ptr(slot.cast::<*mut bindings::cred>()) };
     slot.swap(new, Ordering::Release)
 }
+
+/// A copy of the current credentials with the filesystem ids (`fsuid`, `fsgid`) of `ids`:
+/// how a stacking filesystem creates objects owned by the caller while acting with the
+/// mounter's other rights.
+pub(crate) fn with_fs_ids_of(ids: &Credential) -> Result<ARef<Credential>> {
+    let new = prepare_creds()?;
+    // SAFETY: `new` is a fresh copy nobody else has seen yet, so it may be written; `ids` is
+    // valid for the call.
+    unsafe {
+        let raw = new.as_ptr().cast_mut();
+        (*raw).fsuid = (*ids.as_ptr()).fsuid;
+        (*raw).fsgid = (*ids.as_ptr()).fsgid;
+    }
+    Ok(new)
+}

@@ -7,6 +7,7 @@
 use super::{bindings, inode::Inode, sb::SuperBlock};
 use core::ptr::NonNull;
 use kernel::{
+    prelude::*,
     sync::aref::{ARef, AlwaysRefCounted},
     types::Opaque,
 };
@@ -110,6 +111,40 @@ impl Dentry {
         let p = unsafe { bindings::dget_parent(self.0.get()) };
         // SAFETY: `dget_parent` never returns NULL for a live dentry, and hands us a reference.
         unsafe { Dentry::from_raw_owned(NonNull::new_unchecked(p)) }
+    }
+
+    /// A copy of the dentry's name, taken as `take_dentry_name_snapshot` does, so that a
+    /// concurrent rename cannot tear it.
+    pub(crate) fn name(&self) -> Result<KVec<u8>> {
+        let mut snap = bindings::name_snapshot::default();
+        // SAFETY: the dentry is referenced; the snapshot is released below.
+        unsafe { bindings::take_dentry_name_snapshot(&mut snap, self.0.get()) };
+        // SAFETY: a snapshot's name is valid for its length until released.
+        let bytes = unsafe {
+            let q = &snap.name;
+            core::slice::from_raw_parts(q.name, q.__bindgen_anon_1.__bindgen_anon_1.len as usize)
+        };
+        let mut v = KVec::new();
+        let r = v.extend_from_slice(bytes, GFP_KERNEL);
+        // SAFETY: taken above, released once.
+        unsafe { bindings::release_dentry_name_snapshot(&mut snap) };
+        r?;
+        Ok(v)
+    }
+
+    /// Makes this negative dentry of the stacking filesystem name `inode` (`d_instantiate`),
+    /// handing over the reference.
+    pub(crate) fn instantiate(&self, inode: ARef<Inode>) {
+        let ptr = ARef::into_raw(inode).as_ptr().cast::<bindings::inode>();
+        // SAFETY: the VFS lent us this negative dentry for a create; `d_instantiate` takes
+        // over the inode reference.
+        unsafe { bindings::d_instantiate(self.0.get(), ptr) };
+    }
+
+    /// Unhashes the dentry (`d_drop`), so the next path walk looks the name up afresh.
+    pub(crate) fn drop_from_cache(&self) {
+        // SAFETY: the dentry is referenced; `d_drop` takes `d_lock` itself.
+        unsafe { bindings::d_drop(self.0.get()) };
     }
 
     /// The super block this dentry belongs to.

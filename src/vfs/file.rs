@@ -8,12 +8,20 @@
 //! implementation as an opaque token ([`ReadRequest`], [`SpliceReadRequest`], [`MmapRequest`])
 //! that it can only hand on to a real file through [`super::backing`].
 
-use super::{bindings, inode::InodeWith, readdir::DirContext};
-use core::marker::PhantomData;
+use super::{
+    bindings,
+    dentry::Dentry,
+    inode::{Inode, InodeWith},
+    path::PathRef,
+    readdir::DirContext,
+};
+use core::{marker::PhantomData, ptr::NonNull};
 use kernel::{
+    cred::Credential,
     error::{from_result, VTABLE_DEFAULT_ERROR},
     fs::File,
     prelude::*,
+    sync::aref::ARef,
 };
 
 /// A read request (`kiocb` + `iov_iter`) to be served by a real file.
@@ -31,6 +39,45 @@ pub(crate) struct SpliceReadRequest<'a> {
     pub(super) len: usize,
     pub(super) flags: c_uint,
     _borrow: PhantomData<&'a mut ()>,
+}
+
+/// A write request (`kiocb` + `iov_iter`) to be served by a real file.
+pub(crate) struct WriteRequest<'a> {
+    pub(super) iocb: *mut bindings::kiocb,
+    pub(super) iter: *mut bindings::iov_iter,
+    _borrow: PhantomData<&'a mut ()>,
+}
+
+impl<'a> ReadRequest<'a> {
+    /// The stacking filesystem's file being read.
+    pub(crate) fn file(&self) -> &'a File {
+        // SAFETY: the VFS holds the file of a kiocb for the whole request.
+        unsafe { File::from_raw_file((*self.iocb).ki_filp) }
+    }
+}
+
+impl<'a> WriteRequest<'a> {
+    /// The stacking filesystem's file being written.
+    pub(crate) fn file(&self) -> &'a File {
+        // SAFETY: the VFS holds the file of a kiocb for the whole request.
+        unsafe { File::from_raw_file((*self.iocb).ki_filp) }
+    }
+}
+
+impl<'a> SpliceReadRequest<'a> {
+    /// The stacking filesystem's file being read.
+    pub(crate) fn file(&self) -> &'a File {
+        // SAFETY: the VFS holds the file for the call.
+        unsafe { File::from_raw_file(self.file) }
+    }
+}
+
+impl<'a> MmapRequest<'a> {
+    /// The stacking filesystem's file being mapped.
+    pub(crate) fn file(&self) -> &'a File {
+        // SAFETY: the VMA's file is the one being mapped, held by the VFS for the call.
+        unsafe { File::from_raw_file((*self.vma).vm_file) }
+    }
 }
 
 /// An mmap request (the new VMA) to be served by a real file.
@@ -64,6 +111,22 @@ pub(crate) trait FileOperations: Sized {
 
     /// Serves a splice read.
     fn splice_read(_data: &Self::OpenData, _req: SpliceReadRequest<'_>) -> Result<usize> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Serves a write.
+    fn write_iter(_data: &Self::OpenData, _req: WriteRequest<'_>) -> Result<usize> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Allocates or frees space (`fallocate(2)`).
+    fn fallocate(
+        _file: &File,
+        _data: &Self::OpenData,
+        _mode: i32,
+        _offset: i64,
+        _len: i64,
+    ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -108,6 +171,22 @@ impl<D: Send + Sync + 'static> FileOps<D> {
                 },
                 read_iter: if U::HAS_READ_ITER {
                     Some(read_iter_cb::<U>)
+                } else {
+                    None
+                },
+                write_iter: if U::HAS_WRITE_ITER {
+                    Some(write_iter_cb::<U>)
+                } else {
+                    None
+                },
+                // Splicing into the file goes through `write_iter`, and so to the real file.
+                splice_write: if U::HAS_WRITE_ITER {
+                    Some(bindings::iter_file_splice_write)
+                } else {
+                    None
+                },
+                fallocate: if U::HAS_FALLOCATE {
+                    Some(fallocate_cb::<U>)
                 } else {
                     None
                 },
@@ -219,6 +298,43 @@ unsafe extern "C" fn read_iter_cb<U: FileOperations>(
 
 /// # Safety
 ///
+/// Only called by the VFS as `->write_iter` with a valid `iocb` on one of our files.
+unsafe extern "C" fn write_iter_cb<U: FileOperations>(
+    iocb: *mut bindings::kiocb,
+    iter: *mut bindings::iov_iter,
+) -> isize {
+    // SAFETY: the kiocb's file is one of ours, open with `U`'s operations.
+    let data = unsafe { open_data::<U>((*iocb).ki_filp) };
+    let req = WriteRequest {
+        iocb,
+        iter,
+        _borrow: PhantomData,
+    };
+    match U::write_iter(data, req) {
+        Ok(n) => n as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->fallocate` of one of our files.
+unsafe extern "C" fn fallocate_cb<U: FileOperations>(
+    file: *mut bindings::file,
+    mode: c_int,
+    offset: bindings::loff_t,
+    len: bindings::loff_t,
+) -> c_long {
+    // SAFETY: one of our open files, held by the VFS for the call.
+    let (f, data) = unsafe { (File::from_raw_file(file), open_data::<U>(file)) };
+    match U::fallocate(f, data, mode, offset, len) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno() as c_long,
+    }
+}
+
+/// # Safety
+///
 /// Only called by the VFS as `->splice_read` of one of our files.
 unsafe extern "C" fn splice_read_cb<U: FileOperations>(
     file: *mut bindings::file,
@@ -319,4 +435,50 @@ pub(crate) fn fsync_range(file: &File, start: i64, end: i64, datasync: bool) -> 
     kernel::error::to_result(unsafe {
         bindings::vfs_fsync_range(file.as_ptr(), start, end, c_int::from(datasync))
     })
+}
+
+/// The dentry the file was opened through.
+pub(crate) fn dentry(file: &File) -> &Dentry {
+    // SAFETY: an open file holds its path for as long as it lives.
+    unsafe { Dentry::from_raw((*file.as_ptr()).__bindgen_anon_1.f_path.dentry) }
+}
+
+/// The inode of the file.
+pub(crate) fn inode(file: &File) -> &Inode {
+    // SAFETY: an open file holds its inode for as long as it lives.
+    unsafe { Inode::from_raw((*file.as_ptr()).f_inode) }
+}
+
+/// Opens the real object at `path` for internal use, with `flags` and `cred`
+/// (`kernel_file_open`).
+pub(crate) fn open_path(path: PathRef<'_>, flags: u32, cred: &Credential) -> Result<ARef<File>> {
+    // SAFETY: `path` and `cred` are valid for the call.
+    let ptr = unsafe { bindings::kernel_file_open(path.as_raw(), flags as c_int, cred.as_ptr()) };
+    let ptr = NonNull::new(kernel::error::from_err_ptr(ptr)?).ok_or(ENOMEM)?;
+    // SAFETY: `kernel_file_open` returned a file with one reference, now owned by the `ARef`.
+    Ok(unsafe { ARef::from_raw(ptr.cast::<File>()) })
+}
+
+/// Copies `len` bytes at `pos` of `from` to the same offset of `to`, with the filesystems'
+/// own copy or clone if they have one and splicing between the page caches if not
+/// (`vfs_copy_file_range` with `COPY_FILE_SPLICE`): never through a buffer of ours. Returns
+/// how much was copied, which may be less than asked.
+pub(crate) fn copy_range(from: &File, to: &File, pos: i64, len: usize) -> Result<usize> {
+    // SAFETY: both files are open (read and write) and valid for the call.
+    super::len_result(unsafe {
+        bindings::vfs_copy_file_range(
+            from.as_ptr(),
+            pos,
+            to.as_ptr(),
+            pos,
+            len,
+            bindings::COPY_FILE_SPLICE,
+        )
+    })
+}
+
+/// Allocates or frees space in `file`, as `vfs_fallocate` does.
+pub(crate) fn fallocate(file: &File, mode: i32, offset: i64, len: i64) -> Result {
+    // SAFETY: `file` is open and valid for the call.
+    kernel::error::to_result(unsafe { bindings::vfs_fallocate(file.as_ptr(), mode, offset, len) })
 }

@@ -57,6 +57,11 @@ pub(crate) trait FileSystem: Sized + Send + Sync + 'static {
         log: &FsContextLog<'_>,
     ) -> Result;
 
+    /// Writes out what the filesystem has pending (`syncfs`); `wait` asks to wait for it.
+    fn sync_fs(_data: &Self::Data, _wait: bool) -> Result {
+        Ok(())
+    }
+
     /// Fills in `statfs` for the filesystem.
     fn statfs(data: &Self::Data, buf: &mut Kstatfs) -> Result;
 

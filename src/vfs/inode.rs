@@ -5,7 +5,8 @@
 //! C headers: [`include/linux/fs.h`](srctree/include/linux/fs.h)
 
 use super::{
-    bindings, dentry::Dentry, file::FileOps, path::Mount, path::PathRef, sb, sb::SuperBlock,
+    attr::Iattr, bindings, dentry::Dentry, file::FileOps, path::Mount, path::PathRef, sb,
+    sb::SuperBlock,
 };
 use core::{cell::UnsafeCell, marker::PhantomData, ptr::NonNull};
 use kernel::{
@@ -79,6 +80,11 @@ impl Inode {
     pub(crate) fn size(&self) -> i64 {
         // SAFETY: an aligned 64-bit field, read atomically on 64-bit architectures.
         unsafe { core::ptr::read_volatile(&raw const (*self.0.get()).i_size) }
+    }
+
+    pub(crate) fn nlink(&self) -> u32 {
+        // SAFETY: both union members are the same integer; read racily as `stat` does.
+        unsafe { core::ptr::read_volatile(&raw const (*self.0.get()).__bindgen_anon_1.i_nlink) }
     }
 
     pub(crate) fn rdev(&self) -> u32 {
@@ -249,10 +255,30 @@ pub(crate) enum IgetResult<D> {
 ///
 /// # Invariants
 ///
-/// `ptr` is an `I_NEW` inode from `InodeWith::<D>::alloc`, with one reference owned here.
+/// `ptr` is an inode from `InodeWith::<D>::alloc` with one reference owned here: `I_NEW` and
+/// hashed if `hashed`, else unhashed and reachable by nobody else.
 pub(crate) struct NewInode<D> {
     ptr: NonNull<bindings::inode>,
+    /// From `iget5_locked` (hashed and `I_NEW`), or from `new_inode` (neither).
+    hashed: bool,
     _data: PhantomData<D>,
+}
+
+/// Allocates an inode of `sb` that is not in the inode cache (`new_inode`): for objects that
+/// must not be found again by key.
+///
+/// # Safety
+///
+/// `sb`'s inodes must all be `InodeWith<D>`.
+pub(super) unsafe fn new_unhashed<D>(sb: &SuperBlock) -> Result<NewInode<D>> {
+    // SAFETY: `sb` is live.
+    let ptr = NonNull::new(unsafe { bindings::new_inode(sb.as_raw()) }).ok_or(ENOMEM)?;
+    // INVARIANT: a fresh inode, referenced once, that nobody else can reach yet.
+    Ok(NewInode {
+        ptr,
+        hashed: false,
+        _data: PhantomData,
+    })
 }
 
 /// Looks up or allocates the inode for `key` in `sb`'s inode cache.
@@ -280,6 +306,7 @@ pub(super) unsafe fn iget<D>(sb: &SuperBlock, key: usize) -> Result<IgetResult<D
         // INVARIANT: a new inode from our super block, referenced and locked.
         Ok(IgetResult::New(NewInode {
             ptr,
+            hashed: true,
             _data: PhantomData,
         }))
     } else {
@@ -362,7 +389,9 @@ impl<D: Send + Sync + 'static> NewInode<D> {
             }
             set_rwsem_class(i);
             *(*ptr.cast::<InodeWith<D>>()).data.get() = Some(data);
-            bindings::unlock_new_inode(ptr);
+            if self.hashed {
+                bindings::unlock_new_inode(ptr);
+            }
         }
         let ptr = self.ptr;
         core::mem::forget(self);
@@ -422,9 +451,14 @@ fn set_rwsem_class(inode: &mut bindings::inode) {
 
 impl<D> Drop for NewInode<D> {
     fn drop(&mut self) {
-        // SAFETY: an uninitialised `I_NEW` inode we own: `iget_failed` marks it bad, unlocks
-        // and puts it. Its data is still `None`.
-        unsafe { bindings::iget_failed(self.ptr.as_ptr()) };
+        if self.hashed {
+            // SAFETY: an uninitialised `I_NEW` inode we own: `iget_failed` marks it bad,
+            // unlocks and puts it. Its data is still `None`.
+            unsafe { bindings::iget_failed(self.ptr.as_ptr()) };
+        } else {
+            // SAFETY: an unhashed inode only we reference; its data is still `None`.
+            unsafe { bindings::iput(self.ptr.as_ptr()) };
+        }
     }
 }
 
@@ -491,6 +525,24 @@ pub(crate) fn get_link(dentry: &Dentry, done: &mut DelayedCall) -> Result<LinkTa
     kernel::error::from_err_ptr(ptr.cast_mut()).map(|p| LinkTarget(p.cast_const()))
 }
 
+/// Reads the body of the symlink `dentry` (as `vfs_get_link`, then releasing it), as a
+/// NUL-terminated copy.
+pub(crate) fn read_link(dentry: &Dentry) -> Result<kernel::str::CString> {
+    let mut done = bindings::delayed_call::default();
+    // SAFETY: `dentry` is a referenced symlink dentry; `done` receives the cleanup.
+    let ptr = unsafe { bindings::vfs_get_link(dentry.as_raw(), &mut done) };
+    let copy = kernel::error::from_err_ptr(ptr.cast_mut()).and_then(|p| {
+        // SAFETY: a symlink body is a NUL-terminated string, valid until `done` runs.
+        let body = unsafe { CStr::from_char_ptr(p) };
+        kernel::str::CString::try_from(body).map_err(|_| ENOMEM)
+    });
+    if let Some(f) = done.fn_ {
+        // SAFETY: the cleanup `vfs_get_link` asked for, run once, as `do_delayed_call` does.
+        unsafe { f(done.arg) };
+    }
+    copy
+}
+
 /// Inode operations of the stacking filesystem, one implementation per kind of inode.
 #[vtable]
 pub(crate) trait InodeOperations: Sized {
@@ -531,6 +583,57 @@ pub(crate) trait InodeOperations: Sized {
     fn listxattr(_dentry: &Dentry, _buf: Option<&mut [u8]>) -> Result<usize> {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
+
+    /// Creates a regular file for the negative `dentry` in `dir`, and instantiates it.
+    fn create(_dir: &InodeWith<Self::Data>, _dentry: &Dentry, _mode: u32) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Makes a directory for the negative `dentry` in `dir`, and instantiates it.
+    fn mkdir(_dir: &InodeWith<Self::Data>, _dentry: &Dentry, _mode: u32) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Makes a device node, fifo or socket for the negative `dentry` in `dir`.
+    fn mknod(_dir: &InodeWith<Self::Data>, _dentry: &Dentry, _mode: u32, _rdev: u32) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Makes a symlink to `target` for the negative `dentry` in `dir`.
+    fn symlink(_dir: &InodeWith<Self::Data>, _dentry: &Dentry, _target: &CStr) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Makes the negative `dentry` in `dir` another name of `old`.
+    fn link(_old: &Dentry, _dir: &InodeWith<Self::Data>, _dentry: &Dentry) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Removes the non-directory `dentry` from `dir`.
+    fn unlink(_dir: &InodeWith<Self::Data>, _dentry: &Dentry) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Removes the directory `dentry` from `dir`.
+    fn rmdir(_dir: &InodeWith<Self::Data>, _dentry: &Dentry) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Renames `old` in `old_dir` to `new` in `new_dir`, with `RENAME_*` `flags`.
+    fn rename(
+        _old_dir: &InodeWith<Self::Data>,
+        _old: &Dentry,
+        _new_dir: &InodeWith<Self::Data>,
+        _new: &Dentry,
+        _flags: u32,
+    ) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Changes attributes (`chmod`, `chown`, `utimes`, `truncate`); the inode is locked.
+    fn setattr(_dentry: &Dentry, _attr: &mut Iattr) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 }
 
 /// A `struct inode_operations` table built at compile time from an [`InodeOperations`].
@@ -566,6 +669,51 @@ impl<D: Send + Sync + 'static> InodeOps<D> {
                 },
                 listxattr: if U::HAS_LISTXATTR {
                     Some(listxattr_cb::<U>)
+                } else {
+                    None
+                },
+                create: if U::HAS_CREATE {
+                    Some(create_cb::<U>)
+                } else {
+                    None
+                },
+                mkdir: if U::HAS_MKDIR {
+                    Some(mkdir_cb::<U>)
+                } else {
+                    None
+                },
+                mknod: if U::HAS_MKNOD {
+                    Some(mknod_cb::<U>)
+                } else {
+                    None
+                },
+                symlink: if U::HAS_SYMLINK {
+                    Some(symlink_cb::<U>)
+                } else {
+                    None
+                },
+                link: if U::HAS_LINK {
+                    Some(link_cb::<U>)
+                } else {
+                    None
+                },
+                unlink: if U::HAS_UNLINK {
+                    Some(unlink_cb::<U>)
+                } else {
+                    None
+                },
+                rmdir: if U::HAS_RMDIR {
+                    Some(rmdir_cb::<U>)
+                } else {
+                    None
+                },
+                rename: if U::HAS_RENAME {
+                    Some(rename_cb::<U>)
+                } else {
+                    None
+                },
+                setattr: if U::HAS_SETATTR {
+                    Some(setattr_cb::<U>)
                 } else {
                     None
                 },
@@ -682,4 +830,179 @@ unsafe extern "C" fn listxattr_cb<U: InodeOperations>(
         Ok(n) => n as isize,
         Err(e) => e.to_errno() as isize,
     }
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->create` of one of our directories (locked), with a negative
+/// `dentry` in it.
+unsafe extern "C" fn create_cb<U: InodeOperations>(
+    _idmap: *mut bindings::mnt_idmap,
+    dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
+    mode: bindings::umode_t,
+) -> c_int {
+    // SAFETY: `dir` is one of our initialised inodes and `dentry` is held, for the call.
+    let (dir, d) = unsafe {
+        (
+            InodeWith::<U::Data>::from_raw(dir),
+            Dentry::from_raw(dentry),
+        )
+    };
+    from_result(|| U::create(dir, d, u32::from(mode)).map(|()| 0))
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->mkdir` of one of our directories (locked).
+unsafe extern "C" fn mkdir_cb<U: InodeOperations>(
+    _idmap: *mut bindings::mnt_idmap,
+    dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
+    mode: bindings::umode_t,
+) -> *mut bindings::dentry {
+    // SAFETY: as in `create_cb`.
+    let (dir, d) = unsafe {
+        (
+            InodeWith::<U::Data>::from_raw(dir),
+            Dentry::from_raw(dentry),
+        )
+    };
+    match U::mkdir(dir, d, u32::from(mode)) {
+        // NULL: the dentry passed in was instantiated.
+        Ok(()) => core::ptr::null_mut(),
+        Err(e) => e.to_ptr(),
+    }
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->mknod` of one of our directories (locked).
+unsafe extern "C" fn mknod_cb<U: InodeOperations>(
+    _idmap: *mut bindings::mnt_idmap,
+    dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
+    mode: bindings::umode_t,
+    rdev: bindings::dev_t,
+) -> c_int {
+    // SAFETY: as in `create_cb`.
+    let (dir, d) = unsafe {
+        (
+            InodeWith::<U::Data>::from_raw(dir),
+            Dentry::from_raw(dentry),
+        )
+    };
+    from_result(|| U::mknod(dir, d, u32::from(mode), rdev).map(|()| 0))
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->symlink` of one of our directories (locked), with a
+/// NUL-terminated `target`.
+unsafe extern "C" fn symlink_cb<U: InodeOperations>(
+    _idmap: *mut bindings::mnt_idmap,
+    dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
+    target: *const c_char,
+) -> c_int {
+    // SAFETY: as in `create_cb`; `target` is valid for the call.
+    let (dir, d, target) = unsafe {
+        (
+            InodeWith::<U::Data>::from_raw(dir),
+            Dentry::from_raw(dentry),
+            CStr::from_char_ptr(target),
+        )
+    };
+    from_result(|| U::symlink(dir, d, target).map(|()| 0))
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->link` of one of our directories (locked), with `old` one of
+/// our dentries.
+unsafe extern "C" fn link_cb<U: InodeOperations>(
+    old: *mut bindings::dentry,
+    dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
+) -> c_int {
+    // SAFETY: all held by the VFS for the call.
+    let (old, dir, d) = unsafe {
+        (
+            Dentry::from_raw(old),
+            InodeWith::<U::Data>::from_raw(dir),
+            Dentry::from_raw(dentry),
+        )
+    };
+    from_result(|| U::link(old, dir, d).map(|()| 0))
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->unlink` of one of our directories (locked).
+unsafe extern "C" fn unlink_cb<U: InodeOperations>(
+    dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
+) -> c_int {
+    // SAFETY: as in `create_cb`.
+    let (dir, d) = unsafe {
+        (
+            InodeWith::<U::Data>::from_raw(dir),
+            Dentry::from_raw(dentry),
+        )
+    };
+    from_result(|| U::unlink(dir, d).map(|()| 0))
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->rmdir` of one of our directories (locked).
+unsafe extern "C" fn rmdir_cb<U: InodeOperations>(
+    dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
+) -> c_int {
+    // SAFETY: as in `create_cb`.
+    let (dir, d) = unsafe {
+        (
+            InodeWith::<U::Data>::from_raw(dir),
+            Dentry::from_raw(dentry),
+        )
+    };
+    from_result(|| U::rmdir(dir, d).map(|()| 0))
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->rename` of our directories, both locked.
+unsafe extern "C" fn rename_cb<U: InodeOperations>(
+    _idmap: *mut bindings::mnt_idmap,
+    old_dir: *mut bindings::inode,
+    old: *mut bindings::dentry,
+    new_dir: *mut bindings::inode,
+    new: *mut bindings::dentry,
+    flags: c_uint,
+) -> c_int {
+    // SAFETY: all held by the VFS for the call; the directories are ours.
+    let (od, o, nd, n) = unsafe {
+        (
+            InodeWith::<U::Data>::from_raw(old_dir),
+            Dentry::from_raw(old),
+            InodeWith::<U::Data>::from_raw(new_dir),
+            Dentry::from_raw(new),
+        )
+    };
+    from_result(|| U::rename(od, o, nd, n, flags).map(|()| 0))
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->setattr` of one of our inodes, locked, with `attr` lent to
+/// us for the call.
+unsafe extern "C" fn setattr_cb<U: InodeOperations>(
+    _idmap: *mut bindings::mnt_idmap,
+    dentry: *mut bindings::dentry,
+    attr: *mut bindings::iattr,
+) -> c_int {
+    // SAFETY: the VFS holds `dentry` and lends `attr` exclusively for the call.
+    let (d, attr) = unsafe { (Dentry::from_raw(dentry), Iattr::from_raw(attr)) };
+    from_result(|| U::setattr(d, attr).map(|()| 0))
 }

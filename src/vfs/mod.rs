@@ -16,10 +16,12 @@
 //! - the calls on real (lower) objects a stacking filesystem needs: lookup, getattr, statfs,
 //!   readlink, xattrs, opening backing files and forwarding I/O to them.
 
+pub(crate) mod attr;
 pub(crate) mod backing;
 mod bindings;
 pub(crate) mod cred;
 pub(crate) mod dentry;
+pub(crate) mod dirop;
 pub(crate) mod file;
 pub(crate) mod fs_type;
 pub(crate) mod inode;

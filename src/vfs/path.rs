@@ -59,11 +59,35 @@ impl Mount {
         unsafe { SuperBlock::from_raw((*self.0.get()).mnt_sb) }
     }
 
+    /// Whether the mount is read-only (`__mnt_is_readonly`: the mount or its super block).
+    pub(crate) fn is_readonly(&self) -> bool {
+        // SAFETY: the mount is valid for the call.
+        unsafe { bindings::__mnt_is_readonly(self.0.get()) }
+    }
+
+    /// Announces a write to this mount (`mnt_want_write`): fails with `EROFS` if it is
+    /// read-only, and holds off freezing until the guard is dropped.
+    pub(crate) fn want_write(&self) -> Result<WriteAccess<'_>> {
+        // SAFETY: the mount is valid; the access is released by the guard.
+        kernel::error::to_result(unsafe { bindings::mnt_want_write(self.0.get()) })?;
+        Ok(WriteAccess(self))
+    }
+
     /// The id-mapping of this mount, as `mnt_idmap()` reads it.
     pub(crate) fn idmap(&self) -> *mut bindings::mnt_idmap {
         // SAFETY: `mnt_idmap` is always a valid pointer; `smp_load_acquire` in C is a plain
         // aligned load on x86 and the field is only changed before a mount becomes visible.
         unsafe { core::ptr::read_volatile(&raw const (*self.0.get()).mnt_idmap) }
+    }
+}
+
+/// Write access to a mount, from [`Mount::want_write`].
+pub(crate) struct WriteAccess<'a>(&'a Mount);
+
+impl Drop for WriteAccess<'_> {
+    fn drop(&mut self) {
+        // SAFETY: `mnt_want_write` succeeded when the guard was made.
+        unsafe { bindings::mnt_drop_write(self.0.as_raw()) };
     }
 }
 
@@ -167,6 +191,13 @@ impl Path {
     pub(crate) fn dentry(&self) -> &Dentry {
         // SAFETY: by the type invariant the dentry is referenced while `self` lives.
         unsafe { Dentry::from_raw(self.raw.dentry) }
+    }
+}
+
+impl Path {
+    pub(crate) fn mnt(&self) -> &Mount {
+        // SAFETY: the path holds a reference on its mount (type invariant).
+        unsafe { &*self.raw.mnt.cast::<Mount>() }
     }
 }
 

@@ -9,7 +9,7 @@ use super::{
     bindings,
     dentry::Dentry,
     fs_type::FileSystem,
-    inode::{self, IgetResult, Inode, InodeWith},
+    inode::{self, IgetResult, Inode, InodeWith, NewInode},
     path::PathRef,
     seq::SeqFile,
 };
@@ -91,6 +91,16 @@ impl SuperBlock {
         }
         // SAFETY: `s_fs_info` of `T`'s super blocks is a `KBox<T::Data>` (see `fill_super_cb`).
         Some(unsafe { &*info.cast::<T::Data>() })
+    }
+
+    /// Allocates an inode of filesystem `T` outside the inode cache.
+    pub(crate) fn new_inode<T: FileSystem>(&self) -> Result<NewInode<T::InodeData>> {
+        // SAFETY: `s_op` is set once in `fill_super`, before any inode is made.
+        if !core::ptr::eq(unsafe { (*self.raw()).s_op }, &SuperOps::<T>::TABLE) {
+            return Err(EINVAL);
+        }
+        // SAFETY: `T`'s super operations allocate `InodeWith<T::InodeData>`.
+        unsafe { inode::new_unhashed(self) }
     }
 
     /// Looks up or allocates the inode with `key` of filesystem `T`.
@@ -196,6 +206,7 @@ impl<T: FileSystem> SuperOps<T> {
         free_inode: Some(free_inode_cb::<T>),
         drop_inode: Some(bindings::inode_just_drop),
         statfs: Some(statfs_cb::<T>),
+        sync_fs: Some(sync_fs_cb::<T>),
         show_options: Some(show_options_cb::<T>),
         // SAFETY: all-zero is "no operation" for the remaining fields.
         ..unsafe { core::mem::zeroed() }
@@ -242,6 +253,35 @@ unsafe extern "C" fn statfs_cb<T: FileSystem>(
         let data = d.sb().data::<T>().ok_or(EINVAL)?;
         T::statfs(data, buf).map(|()| 0)
     })
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->sync_fs` of one of `T`'s super blocks, with `s_umount` held.
+unsafe extern "C" fn sync_fs_cb<T: FileSystem>(
+    sb: *mut bindings::super_block,
+    wait: c_int,
+) -> c_int {
+    // SAFETY: the VFS holds the super block for the call.
+    let sb = unsafe { SuperBlock::from_raw(sb) };
+    from_result(|| match sb.data::<T>() {
+        Some(data) => T::sync_fs(data, wait != 0).map(|()| 0),
+        None => Ok(0),
+    })
+}
+
+/// Writes out the filesystem `sb` (another one than the caller's: a layer's), as `syncfs(2)`
+/// does, holding its `s_umount` for reading as `sync_filesystem` requires.
+pub(crate) fn sync_filesystem(sb: &SuperBlock) -> Result {
+    // SAFETY: the caller holds the super block (through a mount of it); `s_umount` is taken
+    // and released around the call.
+    unsafe {
+        let raw = sb.as_raw();
+        bindings::down_read(&raw mut (*raw).s_umount);
+        let ret = bindings::sync_filesystem(raw);
+        bindings::up_read(&raw mut (*raw).s_umount);
+        kernel::error::to_result(ret)
+    }
 }
 
 /// # Safety

@@ -8,7 +8,10 @@ use super::{
     bindings, dentry::Dentry, fs_type::FileSystem, inode::InodeWith, len_result as to_len,
     path::Mount,
 };
-use kernel::{error::from_result, prelude::*};
+use kernel::{
+    error::{from_result, to_result},
+    prelude::*,
+};
 
 /// Reads the xattr `name` of the real `dentry` on `mnt` into `buf`, or returns its size if
 /// `buf` is `None`. Permission is checked against the current credentials.
@@ -37,6 +40,30 @@ pub(crate) fn list(dentry: &Dentry, buf: Option<&mut [u8]>) -> Result<usize> {
     };
     // SAFETY: `ptr` is NULL or valid for `len` bytes; `dentry` is valid for the call.
     to_len(unsafe { bindings::vfs_listxattr(dentry.as_raw(), ptr, len) })
+}
+
+/// Sets the xattr `name` of the real `dentry` on `mnt` to `value` (`vfs_setxattr`, which locks
+/// the real inode), with `XATTR_*` `flags`.
+pub(crate) fn set(mnt: &Mount, dentry: &Dentry, name: &CStr, value: &[u8], flags: i32) -> Result {
+    // SAFETY: `value` is valid for its length; the rest is valid for the call.
+    to_result(unsafe {
+        bindings::vfs_setxattr(
+            mnt.idmap(),
+            dentry.as_raw(),
+            name.as_char_ptr(),
+            value.as_ptr().cast::<c_void>(),
+            value.len(),
+            flags,
+        )
+    })
+}
+
+/// Removes the xattr `name` of the real `dentry` on `mnt` (`vfs_removexattr`).
+pub(crate) fn remove(mnt: &Mount, dentry: &Dentry, name: &CStr) -> Result {
+    // SAFETY: all valid for the call.
+    to_result(unsafe {
+        bindings::vfs_removexattr(mnt.idmap(), dentry.as_raw(), name.as_char_ptr())
+    })
 }
 
 /// The xattr handler table of filesystem `T`: one catch-all handler that passes every name to

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Copy-up: before a lower object is changed, it is copied to the upper layer, and the
+//! change is made there. Mirrors `fs/overlayfs/copy_up.c`.
+//!
+//! The copy is made in the work directory under a temporary name: the object of the same
+//! type, then its data (by the filesystems' own copy or by splicing, never through a buffer
+//! of rovl's), its xattrs (not the overlay's own), then mode, owner and times. Only then is it
+//! renamed into the upper directory, so a crash or an error at any point leaves nothing
+//! half-made in sight; the debris in the work directory is removed at the next mount.
+//!
+//! Parents are copied up first, each on its own (a directory copy-up copies the directory
+//! alone, not its contents). Each object's copy-up holds its inode's copy-up lock, so
+//! concurrent copy-ups of one object happen once.
+
+#![deny(unsafe_code)]
+
+use crate::{
+    file::oflags,
+    inode::{of_dentry, LowerEntry},
+    layers::UpperLayer,
+    super_block::{fs_of, RovlFs},
+    vfs::{
+        attr::{self, Attrs},
+        dirop::{DirOp, Renaming},
+        file as vfile,
+        inode::{self as vinode, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG},
+        xattr as vxattr, Dentry, PathRef,
+    },
+    work,
+};
+use kernel::{prelude::*, str::CString, sync::aref::ARef};
+
+/// How much data one copy call moves, so that a huge file is copied in steps.
+const CHUNK: usize = 1 << 20;
+
+/// Copies `dentry` (and any parents that need it) up, data included.
+pub(crate) fn copy_up(dentry: &Dentry) -> Result {
+    copy_up_tree(dentry, true)
+}
+
+/// Copies `dentry` up without its data, for a truncation to zero (`O_TRUNC`).
+pub(crate) fn copy_up_without_data(dentry: &Dentry) -> Result {
+    copy_up_tree(dentry, false)
+}
+
+fn copy_up_tree(dentry: &Dentry, with_data: bool) -> Result {
+    let fs = fs_of(dentry.sb())?;
+    if fs.layers.upper.is_none() {
+        return Err(EROFS);
+    }
+    loop {
+        if of_dentry(dentry)?.data().upper().is_some() {
+            return Ok(());
+        }
+        // The topmost ancestor not yet in the upper layer (the root always is).
+        let mut next: ARef<Dentry> = dentry.into();
+        loop {
+            let parent = next.parent();
+            if *parent == *next {
+                return Err(EIO);
+            }
+            if of_dentry(&parent)?.data().upper().is_some() {
+                break;
+            }
+            next = parent;
+        }
+        let is_target = *next == *dentry;
+        copy_up_one(fs, &next.parent(), &next, !is_target || with_data)?;
+    }
+}
+
+/// Copies the single object `dentry` up into the upper directory of `parent`, which must
+/// have one.
+fn copy_up_one(fs: &RovlFs, parent: &Dentry, dentry: &Dentry, with_data: bool) -> Result {
+    let upper = fs.layers.upper.as_ref().ok_or(EROFS)?;
+    let inode = of_dentry(dentry)?;
+    let data = inode.data();
+    let _guard = data.copy_up_lock.lock();
+    if data.upper().is_some() {
+        // Someone else copied it up while we waited.
+        return Ok(());
+    }
+    let upper_parent: ARef<Dentry> = of_dentry(parent)?.data().upper().ok_or(EIO)?.into();
+    let lower = data.lowers.first().ok_or(EIO)?;
+    let name = dentry.name()?;
+    let _creds = fs.override_creds();
+    let attrs = Attrs::of(lower.path(fs))?;
+    let temp = {
+        let _write = upper.mnt.want_write()?;
+        make_object(upper, lower, &attrs)?
+    };
+    let placed = (|| {
+        // The data is copied without write access held: the copy takes its own, and holding
+        // it twice could deadlock against a freeze.
+        if with_data && attrs.mode & S_IFMT == S_IFREG && attrs.size > 0 {
+            copy_data(fs, upper, lower, &temp, attrs.size)?;
+        }
+        let _write = upper.mnt.want_write()?;
+        copy_xattrs(fs, upper, lower, &temp)?;
+        attr::set_all(&upper.mnt, &temp, &attrs)?;
+        let mut rename =
+            Renaming::by_dentry(&upper.mnt, &upper.work, &temp, &upper_parent, &name, 0)?;
+        if rename.target().inode().is_some() {
+            // The name appeared in the upper layer behind our back.
+            return Err(EEXIST);
+        }
+        rename.rename()
+    })();
+    if let Err(e) = placed {
+        if let Ok(_write) = upper.mnt.want_write() {
+            work::discard(fs, upper, &temp);
+        }
+        return Err(e);
+    }
+    inode.inode().copy_attrs_from(temp.inode().ok_or(EIO)?);
+    data.set_upper(temp);
+    Ok(())
+}
+
+/// Makes an object of the lower object's type in the work directory, under a temporary
+/// name.
+fn make_object(upper: &UpperLayer, lower: &LowerEntry, attrs: &Attrs) -> Result<ARef<Dentry>> {
+    let name = work::temp_name()?;
+    let op = DirOp::start_creating(&upper.mnt, &upper.work, &name)?;
+    if op.dentry().inode().is_some() {
+        return Err(EEXIST);
+    }
+    let perm = attrs.mode & 0o7777;
+    let op = match attrs.mode & S_IFMT {
+        S_IFREG => {
+            op.create(S_IFREG | perm)?;
+            op
+        }
+        S_IFDIR => op.mkdir(perm)?,
+        S_IFLNK => {
+            let target: CString = vinode::read_link(&lower.dentry)?;
+            op.symlink(&target)?;
+            op
+        }
+        _ => {
+            op.mknod(attrs.mode, attrs.rdev)?;
+            op
+        }
+    };
+    Ok(op.dentry_ref())
+}
+
+/// Copies `size` bytes of the lower file to the temporary upper one.
+fn copy_data(
+    fs: &RovlFs,
+    upper: &UpperLayer,
+    lower: &LowerEntry,
+    temp: &Dentry,
+    size: i64,
+) -> Result {
+    let from = vfile::open_path(lower.path(fs), oflags::LARGEFILE, &fs.creds)?;
+    let to = vfile::open_path(
+        PathRef::new(&upper.mnt, temp),
+        oflags::WRONLY | oflags::LARGEFILE,
+        &fs.creds,
+    )?;
+    let mut pos: i64 = 0;
+    while pos < size {
+        let want = usize::try_from(size - pos).unwrap_or(CHUNK).min(CHUNK);
+        let copied = vfile::copy_range(&from, &to, pos, want)?;
+        if copied == 0 {
+            // The lower file shrank behind our back.
+            return Err(EIO);
+        }
+        pos += copied as i64;
+    }
+    Ok(())
+}
+
+/// Copies the lower object's xattrs to the temporary upper one, except the overlay's own.
+/// xattrs the upper filesystem does not support are skipped, as overlayfs skips them.
+fn copy_xattrs(fs: &RovlFs, upper: &UpperLayer, lower: &LowerEntry, temp: &Dentry) -> Result {
+    let names = match list_all(&lower.dentry) {
+        Ok(n) => n,
+        Err(e) if e == EOPNOTSUPP => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let lower_mnt = &fs.layers.layer(lower.layer).mnt;
+    for name in names.split(|&b| b == 0).filter(|n| !n.is_empty()) {
+        if fs.xattrs.is_private(name) {
+            continue;
+        }
+        let cname = crate::config::to_cstring(name)?;
+        let value = match read_value(lower_mnt, &lower.dentry, &cname) {
+            Ok(v) => v,
+            // Removed meanwhile.
+            Err(e) if e == ENODATA => continue,
+            Err(e) => return Err(e),
+        };
+        match vxattr::set(&upper.mnt, temp, &cname, &value, 0) {
+            Ok(()) => {}
+            Err(e) if e == EOPNOTSUPP => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// All xattr names of a real object, NUL-separated.
+pub(crate) fn list_all(dentry: &Dentry) -> Result<KVec<u8>> {
+    loop {
+        let size = vxattr::list(dentry, None)?;
+        let mut buf = KVec::from_elem(0u8, size, GFP_KERNEL)?;
+        match vxattr::list(dentry, Some(&mut buf)) {
+            Ok(n) => {
+                buf.truncate(n);
+                return Ok(buf);
+            }
+            // Grew meanwhile: ask again.
+            Err(e) if e == ERANGE => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// The value of xattr `name` of a real object.
+fn read_value(mnt: &crate::vfs::Mount, dentry: &Dentry, name: &CString) -> Result<KVec<u8>> {
+    loop {
+        let size = vxattr::get(mnt, dentry, name, None)?;
+        let mut buf = KVec::from_elem(0u8, size, GFP_KERNEL)?;
+        match vxattr::get(mnt, dentry, name, Some(&mut buf)) {
+            Ok(n) => {
+                buf.truncate(n);
+                return Ok(buf);
+            }
+            Err(e) if e == ERANGE => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}

@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Changing merged directories: create, link, unlink, rmdir and rename. Mirrors
+//! `fs/overlayfs/dir.c`.
+//!
+//! Every change lands in the upper layer, after the parents (and, for link and rename, the
+//! objects themselves) are copied up. A name that also exists in a lower layer cannot simply
+//! be removed from the upper layer, or the lower object would show again: it is replaced by a
+//! whiteout. Replacements are made atomic by preparing the new object in the work directory
+//! and renaming it over the old one (exchanging, for directories), so that at no moment are
+//! both, or neither, visible.
+
+#![deny(unsafe_code)]
+
+use crate::{
+    copy_up,
+    inode::{self, of_dentry, RovlInode},
+    layers::UpperLayer,
+    lookup, readdir,
+    super_block::{fs_of, Rovl, RovlFs},
+    vfs::{
+        cred,
+        dirop::{rename_flags, DirOp, Renaming},
+        inode::{S_IFCHR, S_IFMT},
+        namei, CredGuard, Dentry, Inode, InodeWith,
+    },
+    work,
+    xattr::DirMark,
+};
+use kernel::{prelude::*, sync::aref::ARef};
+
+/// What to make in a directory.
+pub(crate) enum NewObject<'a> {
+    Regular(u32),
+    Directory(u32),
+    /// Device node, fifo or socket: mode (with type) and device number.
+    Special(u32, u32),
+    Symlink(&'a CStr),
+    /// A new name for this upper object.
+    Link(&'a Dentry),
+}
+
+impl NewObject<'_> {
+    fn is_dir(&self) -> bool {
+        matches!(self, NewObject::Directory(_))
+    }
+
+    /// Makes the object at the (negative, locked) name of `op`.
+    fn make<'m>(&self, op: DirOp<'m>) -> Result<DirOp<'m>> {
+        match *self {
+            NewObject::Regular(mode) => op.create(mode).map(|()| op),
+            NewObject::Directory(mode) => op.mkdir(mode),
+            NewObject::Special(mode, rdev) => op.mknod(mode, rdev).map(|()| op),
+            NewObject::Symlink(target) => op.symlink(target).map(|()| op),
+            NewObject::Link(old) => op.link(old).map(|()| op),
+        }
+    }
+}
+
+/// Creates `what` for the negative `dentry` in the merged directory `dir`.
+pub(crate) fn create(dir: &InodeWith<RovlInode>, dentry: &Dentry, what: NewObject<'_>) -> Result {
+    if let NewObject::Special(mode, rdev) = what {
+        // A whiteout cannot be made through the overlay, as in overlayfs.
+        if mode & S_IFMT == S_IFCHR && rdev == 0 {
+            return Err(EPERM);
+        }
+    }
+    let sb = dir.inode().sb();
+    let fs = fs_of(sb)?;
+    copy_up::copy_up(&dentry.parent())?;
+    // The new object belongs to the caller: act with the mounter's rights but the caller's
+    // filesystem ids, which the upper filesystem gives the new inode.
+    let creator = {
+        let caller = cred::current_cred();
+        let _mounter = fs.override_creds();
+        cred::with_fs_ids_of(caller)?
+    };
+    let upper = {
+        let _creds = CredGuard::new(&creator);
+        create_upper(fs, dir, dentry, &what)?
+    };
+    let new = inode::get(sb, fs, Some(upper), KVec::new())?;
+    dentry.instantiate(new);
+    dir_changed(dir);
+    Ok(())
+}
+
+/// Gives the negative `dentry` in `dir` the name `old` has, as a hard link.
+pub(crate) fn link(old: &Dentry, dir: &InodeWith<RovlInode>, dentry: &Dentry) -> Result {
+    let fs = fs_of(dir.inode().sb())?;
+    copy_up::copy_up(old)?;
+    copy_up::copy_up(&dentry.parent())?;
+    let old_inode = of_dentry(old)?;
+    let old_upper = old_inode.data().upper().ok_or(EIO)?;
+    {
+        let _creds = fs.override_creds();
+        create_upper(fs, dir, dentry, &NewObject::Link(old_upper))?;
+    }
+    old_inode
+        .inode()
+        .copy_attrs_from(old_upper.inode().ok_or(EIO)?);
+    dentry.instantiate(old_inode.inode().into());
+    dir_changed(dir);
+    Ok(())
+}
+
+/// Makes `what` at `dentry`'s name in the upper directory of `dir`, with the current
+/// credentials; returns the new upper dentry.
+fn create_upper(
+    fs: &RovlFs,
+    dir: &InodeWith<RovlInode>,
+    dentry: &Dentry,
+    what: &NewObject<'_>,
+) -> Result<ARef<Dentry>> {
+    let upper = fs.layers.upper.as_ref().ok_or(EROFS)?;
+    let upper_dir = dir.data().upper().ok_or(EIO)?;
+    let name = dentry.name()?;
+    let _write = upper.mnt.want_write()?;
+    let op = DirOp::start_creating(&upper.mnt, upper_dir, &name)?;
+    if op.dentry().inode().is_none() {
+        let made = what.make(op)?.dentry_ref();
+        if what.is_dir() && !dir.data().lowers.is_empty() {
+            // In a merged directory a same-named directory may be hidden below (by a
+            // whiteout in a lower layer); opaque keeps it hidden. overlayfs does this too,
+            // and also only as an optimisation: a failure is not an error.
+            let _ = fs.xattrs.set_opaque(&upper.mnt, &made);
+        }
+        return Ok(made);
+    }
+    if !fs.xattrs.is_whiteout(&upper.mnt, op.dentry()) {
+        // A name rovl did not know of appeared in the upper layer.
+        return Err(ESTALE);
+    }
+    let whiteout = op.dentry_ref();
+    drop(op);
+    create_over_whiteout(fs, upper, upper_dir, &whiteout, what)
+}
+
+/// Replaces the whiteout `whiteout` in `upper_dir` with a new object: made in the work
+/// directory, then renamed over the whiteout. A directory made where a whiteout was is
+/// opaque, so what the whiteout hid stays hidden; it is exchanged with the whiteout, which
+/// is then removed from the work directory.
+fn create_over_whiteout(
+    fs: &RovlFs,
+    upper: &UpperLayer,
+    upper_dir: &Dentry,
+    whiteout: &Dentry,
+    what: &NewObject<'_>,
+) -> Result<ARef<Dentry>> {
+    let temp = {
+        let op = DirOp::start_creating(&upper.mnt, &upper.work, &work::temp_name()?)?;
+        if op.dentry().inode().is_some() {
+            return Err(EEXIST);
+        }
+        what.make(op)?.dentry_ref()
+    };
+    let is_dir = what.is_dir();
+    let placed = (|| {
+        if is_dir {
+            fs.xattrs.set_opaque(&upper.mnt, &temp).map_err(|_| EIO)?;
+        }
+        let flags = if is_dir { rename_flags::EXCHANGE } else { 0 };
+        Renaming::by_dentries(&upper.mnt, &upper.work, &temp, upper_dir, whiteout, flags)?.rename()
+    })();
+    if let Err(e) = placed {
+        work::discard(fs, upper, &temp);
+        return Err(e);
+    }
+    if is_dir {
+        // The whiteout now sits in the work directory.
+        work::discard(fs, upper, whiteout);
+    }
+    Ok(temp)
+}
+
+/// `unlink` (`is_dir` false) and `rmdir` of `dentry` in `dir`.
+pub(crate) fn remove(dir: &InodeWith<RovlInode>, dentry: &Dentry, is_dir: bool) -> Result {
+    let fs = fs_of(dir.inode().sb())?;
+    let upper = fs.layers.upper.as_ref().ok_or(EROFS)?;
+    let victim = of_dentry(dentry)?;
+    let name = dentry.name()?;
+    // Whether a lower layer has the name: then a whiteout must replace it.
+    let lower_positive = victim.data().upper().is_none() || lookup::lower_positive(dir, &name);
+    if is_dir && (lower_positive || !victim.data().lowers.is_empty()) {
+        readdir::check_empty(fs, victim.data())?;
+    }
+    copy_up::copy_up(&dentry.parent())?;
+    let upper_dir = dir.data().upper().ok_or(EIO)?;
+    {
+        let _creds = fs.override_creds();
+        let _write = upper.mnt.want_write()?;
+        if lower_positive {
+            replace_with_whiteout(fs, upper, upper_dir, &name, victim.data().upper())?;
+        } else {
+            let op = DirOp::start_removing(&upper.mnt, upper_dir, &name)?;
+            if !same_inode(
+                op.dentry().inode(),
+                victim.data().upper().and_then(|u| u.inode()),
+            ) {
+                return Err(ESTALE);
+            }
+            op.remove()?;
+        }
+    }
+    if is_dir {
+        victim.inode().clear_nlink();
+    } else {
+        victim.inode().drop_nlink();
+    }
+    // The dentry no longer matches the layers; let the next lookup start afresh.
+    dentry.drop_from_cache();
+    dir_changed(dir);
+    Ok(())
+}
+
+/// Puts a whiteout at `name` in `upper_dir`, atomically replacing `victim` (the object there,
+/// if any): a whiteout is made in the work directory and renamed over it (exchanged, for a
+/// directory, which then is removed from the work directory with whatever whiteouts it
+/// held).
+fn replace_with_whiteout(
+    fs: &RovlFs,
+    upper: &UpperLayer,
+    upper_dir: &Dentry,
+    name: &[u8],
+    victim: Option<&Dentry>,
+) -> Result {
+    let whiteout = {
+        let op = DirOp::start_creating(&upper.mnt, &upper.work, &work::temp_name()?)?;
+        if op.dentry().inode().is_some() {
+            return Err(EEXIST);
+        }
+        op.whiteout()?;
+        op.dentry_ref()
+    };
+    let victim_is_dir = victim.is_some_and(|v| v.is_dir());
+    let flags = if victim_is_dir {
+        rename_flags::EXCHANGE
+    } else {
+        0
+    };
+    let mut displaced = None;
+    let placed = (|| {
+        let mut rename =
+            Renaming::by_dentry(&upper.mnt, &upper.work, &whiteout, upper_dir, name, flags)?;
+        if !same_inode(rename.target().inode(), victim.and_then(|v| v.inode())) {
+            return Err(ESTALE);
+        }
+        rename.rename()?;
+        if victim_is_dir {
+            displaced = Some(ARef::<Dentry>::from(rename.target()));
+        }
+        Ok(())
+    })();
+    if let Err(e) = placed {
+        work::discard(fs, upper, &whiteout);
+        return Err(e);
+    }
+    if let Some(old_dir) = displaced {
+        work::discard(fs, upper, &old_dir);
+    }
+    Ok(())
+}
+
+fn same_inode(a: Option<&Inode>, b: Option<&Inode>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// The parent's times changed with its upper directory.
+fn dir_changed(dir: &InodeWith<RovlInode>) {
+    if let Some(real) = dir.data().upper().and_then(|u| u.inode()) {
+        dir.inode().copy_attrs_from(real);
+    }
+}
+
+/// `rename(2)` and `renameat2(2)` with `RENAME_NOREPLACE` or `RENAME_EXCHANGE`.
+///
+/// Directories that exist in a lower layer are not moved (that needs overlayfs's
+/// `redirect_dir`, which rovl does not have): `EXDEV`, so that `mv` copies instead.
+pub(crate) fn rename(
+    old_dir: &InodeWith<RovlInode>,
+    old: &Dentry,
+    new_dir: &InodeWith<RovlInode>,
+    new: &Dentry,
+    flags: u32,
+) -> Result {
+    if flags & !(rename_flags::NOREPLACE | rename_flags::EXCHANGE) != 0 {
+        return Err(EINVAL);
+    }
+    let exchange = flags & rename_flags::EXCHANGE != 0;
+    let fs = fs_of(old_dir.inode().sb())?;
+    let upper = fs.layers.upper.as_ref().ok_or(EROFS)?;
+    let old_inode = of_dentry(old)?;
+    let new_inode = new.inode().and_then(|i| i.own::<Rovl>());
+    let old_is_dir = old_inode.inode().is_dir();
+    let new_is_dir = new_inode.is_some_and(|i| i.inode().is_dir());
+    if old_is_dir && !old_inode.data().lowers.is_empty() {
+        return Err(EXDEV);
+    }
+    if exchange && new_is_dir && new_inode.is_some_and(|i| !i.data().lowers.is_empty()) {
+        return Err(EXDEV);
+    }
+    let old_name = old.name()?;
+    let new_name = new.name()?;
+    // A directory replaced by the rename must be empty in the merged view; its upper
+    // directory may still hold whiteouts, which must go first.
+    let mut clear_new = false;
+    if let (false, true, Some(n)) = (exchange, new_is_dir, new_inode) {
+        if !n.data().lowers.is_empty() {
+            readdir::check_empty(fs, n.data())?;
+            clear_new = n.data().upper().is_some();
+        }
+    }
+    let old_lower_positive =
+        old_inode.data().upper().is_none() || lookup::lower_positive(old_dir, &old_name);
+
+    copy_up::copy_up(old)?;
+    copy_up::copy_up(&new.parent())?;
+    if exchange {
+        copy_up::copy_up(new)?;
+    }
+    let old_upper = old_inode.data().upper().ok_or(EIO)?;
+    let old_upper_dir = old_dir.data().upper().ok_or(EIO)?;
+    let new_upper_dir = new_dir.data().upper().ok_or(EIO)?;
+
+    let _creds = fs.override_creds();
+    let _write = upper.mnt.want_write()?;
+    // Is the target name a whiteout in the upper layer?
+    let new_is_whiteout = new.inode().is_none()
+        && namei::lookup_positive(&upper.mnt, &new_name, new_upper_dir)?
+            .is_some_and(|d| fs.xattrs.is_whiteout(&upper.mnt, &d));
+    let mut upper_flags = if exchange { rename_flags::EXCHANGE } else { 0 };
+    let mut remove_whiteout = false;
+    if !exchange {
+        if old_lower_positive {
+            // Leave a whiteout where the old name was: by swapping with the whiteout at the
+            // target if there is one, else by having the upper filesystem make one.
+            upper_flags |= if new_is_whiteout {
+                rename_flags::EXCHANGE
+            } else {
+                rename_flags::WHITEOUT
+            };
+        } else if old_is_dir && new_is_whiteout {
+            // A directory cannot replace a whiteout (a device node): swap, then remove it.
+            upper_flags |= rename_flags::EXCHANGE;
+            remove_whiteout = true;
+        }
+    }
+    let new_upper_now: Option<ARef<Dentry>> = match new_inode {
+        Some(n) if clear_new => Some(clear_empty(fs, upper, new_upper_dir, &new_name, n.data())?),
+        Some(n) => n.data().upper().map(ARef::from),
+        None => None,
+    };
+
+    let mut rename = Renaming::by_names(
+        &upper.mnt,
+        old_upper_dir,
+        &old_name,
+        new_upper_dir,
+        &new_name,
+        upper_flags,
+    )?;
+    if !same_inode(rename.source().inode(), old_upper.inode()) {
+        return Err(ESTALE);
+    }
+    match &new_upper_now {
+        Some(n) => {
+            if !same_inode(rename.target().inode(), n.inode()) {
+                return Err(ESTALE);
+            }
+        }
+        None => {
+            let target_is_whiteout = rename
+                .target()
+                .inode()
+                .is_some_and(|_| fs.xattrs.is_whiteout(&upper.mnt, rename.target()));
+            if rename.target().inode().is_some() && !(new_is_whiteout && target_is_whiteout) {
+                return Err(ESTALE);
+            }
+            if rename.target().inode().is_none() && upper_flags & rename_flags::EXCHANGE != 0 {
+                return Err(ESTALE);
+            }
+        }
+    }
+    if rename.target().inode().is_some()
+        && same_inode(rename.source().inode(), rename.target().inode())
+    {
+        return Err(ESTALE);
+    }
+    // A directory moved into a merged directory must not let same-named lower directories
+    // show through it.
+    if old_is_dir
+        && !new_dir.data().lowers.is_empty()
+        && fs.xattrs.dir_mark(&upper.mnt, rename.source()) != DirMark::Opaque
+    {
+        fs.xattrs
+            .set_opaque(&upper.mnt, rename.source())
+            .map_err(|_| EXDEV)?;
+    }
+    if exchange
+        && new_is_dir
+        && !old_dir.data().lowers.is_empty()
+        && fs.xattrs.dir_mark(&upper.mnt, rename.target()) != DirMark::Opaque
+    {
+        fs.xattrs
+            .set_opaque(&upper.mnt, rename.target())
+            .map_err(|_| EXDEV)?;
+    }
+    rename.rename()?;
+    let whiteout: Option<ARef<Dentry>> = remove_whiteout.then(|| rename.target().into());
+    drop(rename);
+    if let Some(w) = whiteout {
+        // After the exchange the whiteout sits at the old name.
+        if let Ok(op) = DirOp::start_removing_dentry(&upper.mnt, old_upper_dir, &w) {
+            let _ = op.unlink();
+        }
+    }
+    if let (false, Some(n)) = (exchange, new_inode) {
+        if new_is_dir {
+            n.inode().clear_nlink();
+        } else {
+            n.inode().drop_nlink();
+        }
+    }
+    if let Some(real) = old_upper.inode() {
+        old_inode.inode().copy_attrs_from(real);
+    }
+    dir_changed(old_dir);
+    dir_changed(new_dir);
+    Ok(())
+}
+
+/// Replaces the upper directory at `name` in `upper_dir` (of the merged directory `data`,
+/// empty in the merged view but perhaps holding whiteouts) with an empty opaque one, by
+/// exchange, and removes the old one. Returns the new upper directory.
+fn clear_empty(
+    fs: &RovlFs,
+    upper: &UpperLayer,
+    upper_dir: &Dentry,
+    name: &[u8],
+    data: &RovlInode,
+) -> Result<ARef<Dentry>> {
+    let old = data.upper().ok_or(EIO)?;
+    let attrs = crate::vfs::attr::Attrs::of(crate::vfs::PathRef::new(&upper.mnt, old))?;
+    let temp = {
+        let op = DirOp::start_creating(&upper.mnt, &upper.work, &work::temp_name()?)?;
+        if op.dentry().inode().is_some() {
+            return Err(EEXIST);
+        }
+        op.mkdir(attrs.mode & 0o7777)?.dentry_ref()
+    };
+    let placed = (|| {
+        fs.xattrs.set_opaque(&upper.mnt, &temp)?;
+        crate::vfs::attr::set_all(&upper.mnt, &temp, &attrs)?;
+        let mut rename = Renaming::by_dentries(
+            &upper.mnt,
+            &upper.work,
+            &temp,
+            upper_dir,
+            old,
+            rename_flags::EXCHANGE,
+        )?;
+        let _ = name;
+        rename.rename()
+    })();
+    if let Err(e) = placed {
+        work::discard(fs, upper, &temp);
+        return Err(e);
+    }
+    work::discard(fs, upper, old);
+    Ok(temp)
+}

@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Changing a real directory: creating, removing and renaming names in it.
+//!
+//! C headers: [`include/linux/namei.h`](srctree/include/linux/namei.h),
+//! [`include/linux/fs.h`](srctree/include/linux/fs.h)
+//!
+//! Every change follows the VFS's "dirop" protocol: `start_creating()`/`start_removing()`
+//! look the name up with its parent locked, the `vfs_*` call acts on that dentry, and
+//! `end_dirop()` unlocks the parent and drops the dentry. [`DirOp`] holds that state, so the
+//! lock cannot be leaked or released twice. Renames lock both parents with
+//! `start_renaming*()` and are held by [`Renaming`].
+
+use super::{bindings, dentry::Dentry, inode::Inode, path::Mount};
+use core::ptr::NonNull;
+use kernel::{error::to_result, prelude::*, sync::aref::ARef};
+
+/// `RENAME_*` flags of `renameat2(2)`.
+pub(crate) mod rename_flags {
+    pub(crate) const NOREPLACE: u32 = 1;
+    pub(crate) const EXCHANGE: u32 = 2;
+    pub(crate) const WHITEOUT: u32 = 4;
+}
+
+fn qstr(name: &[u8]) -> Result<bindings::qstr> {
+    let len = u32::try_from(name.len()).map_err(|_| ENAMETOOLONG)?;
+    Ok(bindings::qstr {
+        __bindgen_anon_1: bindings::qstr__bindgen_ty_1 {
+            __bindgen_anon_1: bindings::qstr__bindgen_ty_1__bindgen_ty_1 { hash: 0, len },
+        },
+        name: name.as_ptr(),
+    })
+}
+
+/// Turns a dentry pointer from a `start_*` call into a `NonNull`, or its error.
+fn dentry_result(ptr: *mut bindings::dentry) -> Result<NonNull<bindings::dentry>> {
+    NonNull::new(kernel::error::from_err_ptr(ptr)?).ok_or(ENOENT)
+}
+
+/// A name in a real directory, looked up and locked for a change.
+///
+/// # Invariants
+///
+/// `child` is a referenced dentry whose parent's `i_rwsem` is held for it, as
+/// `start_creating()` and friends return it; both are released by `end_dirop()` on drop.
+/// `mnt` is the mount the parent was reached through.
+pub(crate) struct DirOp<'a> {
+    mnt: &'a Mount,
+    child: NonNull<bindings::dentry>,
+}
+
+impl<'a> DirOp<'a> {
+    /// Looks `name` up in `parent` for creating it (`start_creating`): the parent is locked,
+    /// and the dentry is negative unless the name exists.
+    pub(crate) fn start_creating(mnt: &'a Mount, parent: &Dentry, name: &[u8]) -> Result<Self> {
+        let mut q = qstr(name)?;
+        // SAFETY: `parent` is a referenced directory dentry on `mnt`; `q` outlives the call.
+        let child = dentry_result(unsafe {
+            bindings::start_creating(mnt.idmap(), parent.as_raw(), &mut q)
+        })?;
+        // INVARIANT: `start_creating` returned a referenced dentry with its parent locked.
+        Ok(Self { mnt, child })
+    }
+
+    /// Looks `name` up in `parent` for removing it (`start_removing`): the parent is locked,
+    /// and the dentry is positive (else `ENOENT`).
+    pub(crate) fn start_removing(mnt: &'a Mount, parent: &Dentry, name: &[u8]) -> Result<Self> {
+        let mut q = qstr(name)?;
+        // SAFETY: as in `start_creating`.
+        let child = dentry_result(unsafe {
+            bindings::start_removing(mnt.idmap(), parent.as_raw(), &mut q)
+        })?;
+        // INVARIANT: as in `start_creating`.
+        Ok(Self { mnt, child })
+    }
+
+    /// Locks `parent` for removing its known child `child` (`start_removing_dentry`); fails if
+    /// `child` was moved or removed meanwhile.
+    pub(crate) fn start_removing_dentry(
+        mnt: &'a Mount,
+        parent: &Dentry,
+        child: &Dentry,
+    ) -> Result<Self> {
+        // SAFETY: both dentries are referenced by the caller.
+        let child = dentry_result(unsafe {
+            bindings::start_removing_dentry(parent.as_raw(), child.as_raw())
+        })?;
+        // INVARIANT: as in `start_creating`.
+        Ok(Self { mnt, child })
+    }
+
+    /// The dentry of the name.
+    pub(crate) fn dentry(&self) -> &Dentry {
+        // SAFETY: referenced while `self` lives (type invariant).
+        unsafe { Dentry::from_raw(self.child.as_ptr()) }
+    }
+
+    /// A counted reference to the dentry, to keep after the directory is unlocked.
+    pub(crate) fn dentry_ref(&self) -> ARef<Dentry> {
+        self.dentry().into()
+    }
+
+    fn dir(&self) -> *mut bindings::inode {
+        // SAFETY: the parent of a locked child is stable and positive (it is locked).
+        unsafe { (*(*self.child.as_ptr()).d_parent).d_inode }
+    }
+
+    /// Creates a regular file of mode `mode` (type bits included) at the name.
+    pub(crate) fn create(&self, mode: u32) -> Result {
+        // SAFETY: the parent is locked and the dentry referenced (type invariant).
+        to_result(unsafe {
+            bindings::vfs_create(
+                self.mnt.idmap(),
+                self.child.as_ptr(),
+                mode as u16,
+                core::ptr::null_mut(),
+            )
+        })
+    }
+
+    /// Makes a directory at the name. `vfs_mkdir` may hand back another dentry for the new
+    /// directory; the returned `DirOp` holds whichever it is.
+    pub(crate) fn mkdir(self, mode: u32) -> Result<Self> {
+        let this = core::mem::ManuallyDrop::new(self);
+        // SAFETY: as in `create`. `vfs_mkdir` consumes the dentry and the lock on failure
+        // (it calls `end_creating`), so `this` is not dropped.
+        let ret = unsafe {
+            bindings::vfs_mkdir(
+                this.mnt.idmap(),
+                this.dir(),
+                this.child.as_ptr(),
+                mode as u16,
+                core::ptr::null_mut(),
+            )
+        };
+        let child = dentry_result(ret)?;
+        // INVARIANT: on success the returned dentry is referenced, with the parent still
+        // locked.
+        Ok(Self {
+            mnt: this.mnt,
+            child,
+        })
+    }
+
+    /// Makes a device node, fifo or socket at the name.
+    pub(crate) fn mknod(&self, mode: u32, rdev: u32) -> Result {
+        // SAFETY: as in `create`.
+        to_result(unsafe {
+            bindings::vfs_mknod(
+                self.mnt.idmap(),
+                self.dir(),
+                self.child.as_ptr(),
+                mode as u16,
+                rdev,
+                core::ptr::null_mut(),
+            )
+        })
+    }
+
+    /// Makes a whiteout (a 0/0 character device) at the name, as `vfs_whiteout` does.
+    pub(crate) fn whiteout(&self) -> Result {
+        self.mknod(super::inode::S_IFCHR, 0)
+    }
+
+    /// Makes a symlink to `target` at the name.
+    pub(crate) fn symlink(&self, target: &CStr) -> Result {
+        // SAFETY: as in `create`; `target` is NUL-terminated.
+        to_result(unsafe {
+            bindings::vfs_symlink(
+                self.mnt.idmap(),
+                self.dir(),
+                self.child.as_ptr(),
+                target.as_char_ptr(),
+                core::ptr::null_mut(),
+            )
+        })
+    }
+
+    /// Makes the name a hard link to `old` (on the same filesystem).
+    pub(crate) fn link(&self, old: &Dentry) -> Result {
+        // SAFETY: as in `create`; `old` is referenced by the caller.
+        to_result(unsafe {
+            bindings::vfs_link(
+                old.as_raw(),
+                self.mnt.idmap(),
+                self.dir(),
+                self.child.as_ptr(),
+                core::ptr::null_mut(),
+            )
+        })
+    }
+
+    /// Removes the (non-directory) object at the name.
+    pub(crate) fn unlink(&self) -> Result {
+        // SAFETY: as in `create`.
+        to_result(unsafe {
+            bindings::vfs_unlink(
+                self.mnt.idmap(),
+                self.dir(),
+                self.child.as_ptr(),
+                core::ptr::null_mut(),
+            )
+        })
+    }
+
+    /// Removes the (empty) directory at the name.
+    pub(crate) fn rmdir(&self) -> Result {
+        // SAFETY: as in `create`.
+        to_result(unsafe {
+            bindings::vfs_rmdir(
+                self.mnt.idmap(),
+                self.dir(),
+                self.child.as_ptr(),
+                core::ptr::null_mut(),
+            )
+        })
+    }
+
+    /// Removes whatever is at the name, directory or not.
+    pub(crate) fn remove(&self) -> Result {
+        if self.dentry().is_dir() {
+            self.rmdir()
+        } else {
+            self.unlink()
+        }
+    }
+}
+
+impl Drop for DirOp<'_> {
+    fn drop(&mut self) {
+        // SAFETY: we own the reference and the lock (type invariant).
+        unsafe { bindings::end_dirop(self.child.as_ptr()) };
+    }
+}
+
+/// A rename in progress: both parents locked, both dentries looked up and referenced.
+///
+/// # Invariants
+///
+/// `rd` was filled by a successful `start_renaming*()` call, so `end_renaming()` must and may
+/// be called on it exactly once (on drop).
+pub(crate) struct Renaming<'a> {
+    mnt: &'a Mount,
+    rd: bindings::renamedata,
+}
+
+impl<'a> Renaming<'a> {
+    fn new_rd(
+        mnt: &Mount,
+        old_parent: Option<&Dentry>,
+        new_parent: &Dentry,
+        flags: u32,
+    ) -> bindings::renamedata {
+        bindings::renamedata {
+            mnt_idmap: mnt.idmap(),
+            old_parent: old_parent.map_or(core::ptr::null_mut(), |d| d.as_raw()),
+            old_dentry: core::ptr::null_mut(),
+            new_parent: new_parent.as_raw(),
+            new_dentry: core::ptr::null_mut(),
+            delegated_inode: core::ptr::null_mut(),
+            flags,
+        }
+    }
+
+    /// Locks for renaming `old_name` in `old_parent` to `new_name` in `new_parent`
+    /// (`start_renaming`). `flags` are the `RENAME_*` flags the rename will use.
+    pub(crate) fn by_names(
+        mnt: &'a Mount,
+        old_parent: &Dentry,
+        old_name: &[u8],
+        new_parent: &Dentry,
+        new_name: &[u8],
+        flags: u32,
+    ) -> Result<Self> {
+        let mut rd = Self::new_rd(mnt, Some(old_parent), new_parent, flags);
+        let (mut old_q, mut new_q) = (qstr(old_name)?, qstr(new_name)?);
+        // SAFETY: the parents are referenced by the caller; the qstrs outlive the call.
+        to_result(unsafe { bindings::start_renaming(&mut rd, 0, &mut old_q, &mut new_q) })?;
+        // INVARIANT: `start_renaming` succeeded.
+        Ok(Self { mnt, rd })
+    }
+
+    /// Locks for renaming the known dentry `old` (a child of `old_parent`) to `new_name` in
+    /// `new_parent` (`start_renaming_dentry`).
+    pub(crate) fn by_dentry(
+        mnt: &'a Mount,
+        old_parent: &Dentry,
+        old: &Dentry,
+        new_parent: &Dentry,
+        new_name: &[u8],
+        flags: u32,
+    ) -> Result<Self> {
+        let mut rd = Self::new_rd(mnt, Some(old_parent), new_parent, flags);
+        let mut new_q = qstr(new_name)?;
+        // SAFETY: the dentries are referenced by the caller; the qstr outlives the call.
+        to_result(unsafe {
+            bindings::start_renaming_dentry(&mut rd, 0, old.as_raw(), &mut new_q)
+        })?;
+        // INVARIANT: `start_renaming_dentry` succeeded.
+        Ok(Self { mnt, rd })
+    }
+
+    /// Locks for renaming the known dentry `old` (in `old_parent`) onto the known dentry `new`
+    /// (in `new_parent`) (`start_renaming_two_dentries`).
+    pub(crate) fn by_dentries(
+        mnt: &'a Mount,
+        old_parent: &Dentry,
+        old: &Dentry,
+        new_parent: &Dentry,
+        new: &Dentry,
+        flags: u32,
+    ) -> Result<Self> {
+        let mut rd = Self::new_rd(mnt, Some(old_parent), new_parent, flags);
+        // SAFETY: the dentries are referenced by the caller.
+        to_result(unsafe {
+            bindings::start_renaming_two_dentries(&mut rd, old.as_raw(), new.as_raw())
+        })?;
+        // INVARIANT: `start_renaming_two_dentries` succeeded.
+        Ok(Self { mnt, rd })
+    }
+
+    /// The source dentry.
+    pub(crate) fn source(&self) -> &Dentry {
+        // SAFETY: referenced until `end_renaming` (type invariant).
+        unsafe { Dentry::from_raw(self.rd.old_dentry) }
+    }
+
+    /// The target dentry (negative if the target name does not exist).
+    pub(crate) fn target(&self) -> &Dentry {
+        // SAFETY: as in `source`.
+        unsafe { Dentry::from_raw(self.rd.new_dentry) }
+    }
+
+    /// Does the rename (`vfs_rename`).
+    pub(crate) fn rename(&mut self) -> Result {
+        let _ = self.mnt;
+        // SAFETY: both parents are locked and both dentries referenced (type invariant).
+        to_result(unsafe { bindings::vfs_rename(&mut self.rd) })
+    }
+}
+
+impl Drop for Renaming<'_> {
+    fn drop(&mut self) {
+        // SAFETY: `start_renaming*` succeeded and this is the only `end_renaming` (invariant).
+        unsafe { bindings::end_renaming(&mut self.rd) };
+    }
+}
+
+/// Whether `dentry` is `ancestor` or below it (`is_subdir`).
+pub(crate) fn is_subdir(dentry: &Dentry, ancestor: &Dentry) -> bool {
+    // SAFETY: both dentries are referenced by the caller.
+    unsafe { bindings::is_subdir(dentry.as_raw(), ancestor.as_raw()) }
+}
+
+/// The exclusive "in use as an overlay's upper or work directory" mark on a real directory
+/// inode (`I_OVL_INUSE`), shared with overlayfs so that either filesystem sees the other's
+/// use. Dropping the mark clears it.
+///
+/// # Invariants
+///
+/// `dir` is positive, and this mark set `I_OVL_INUSE` on its inode.
+pub(crate) struct InUseMark {
+    dir: ARef<Dentry>,
+}
+
+fn i_state(inode: &Inode) -> *mut u32 {
+    // SAFETY: `i_state.__state` is a field of a live inode; it is only written under
+    // `i_lock`, which the callers hold.
+    unsafe { (&raw mut (*inode.as_raw()).i_state.__state).cast::<u32>() }
+}
+
+impl InUseMark {
+    /// Marks `dir`'s inode in use; `None` if another mount has marked it already.
+    pub(crate) fn try_new(dir: &Dentry) -> Option<Self> {
+        let inode = dir.inode()?;
+        let flag = bindings::inode_state_flags_enum_I_OVL_INUSE;
+        // SAFETY: `i_lock` protects `i_state` writes, as `inode_state_set()` requires.
+        let free = unsafe {
+            bindings::spin_lock(&raw mut (*inode.as_raw()).i_lock);
+            let s = i_state(inode);
+            let free = core::ptr::read_volatile(s) & flag == 0;
+            if free {
+                core::ptr::write_volatile(s, core::ptr::read_volatile(s) | flag);
+            }
+            bindings::spin_unlock(&raw mut (*inode.as_raw()).i_lock);
+            free
+        };
+        // INVARIANT: the dentry is positive and we set the flag.
+        free.then(|| Self { dir: dir.into() })
+    }
+}
+
+impl Drop for InUseMark {
+    fn drop(&mut self) {
+        let Some(inode) = self.dir.inode() else {
+            return;
+        };
+        let flag = bindings::inode_state_flags_enum_I_OVL_INUSE;
+        // SAFETY: as in `try_new`; the flag is ours to clear (type invariant).
+        unsafe {
+            bindings::spin_lock(&raw mut (*inode.as_raw()).i_lock);
+            let s = i_state(inode);
+            core::ptr::write_volatile(s, core::ptr::read_volatile(s) & !flag);
+            bindings::spin_unlock(&raw mut (*inode.as_raw()).i_lock);
+        }
+    }
+}
