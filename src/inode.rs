@@ -251,6 +251,20 @@ fn getattr(path: PathRef<'_>, stat: &mut Kstat, mask: u32, flags: u32) -> Result
         vinode::getattr(real.path(), stat, mask, flags)?;
     }
     let is_dir = inode.inode().is_dir();
+    let mut fsid = real.fsid;
+    if real.is_upper && (!is_dir || fs.layers.same_fs()) {
+        // A copied-up object keeps the inode number of its lower original, as in overlayfs
+        // (which finds the original again through its `origin` xattr): unless the original
+        // is a hard link, whose names may since have been copied up apart.
+        if let Some(lower) = data.lowers.first() {
+            if let Some(lower_inode) = lower.dentry.inode() {
+                if is_dir || lower_inode.nlink() == 1 {
+                    stat.set_ino(lower_inode.ino());
+                    fsid = fs.layers.layer(lower.layer).fsid;
+                }
+            }
+        }
+    }
     if fs.layers.same_fs() {
         // One filesystem: its inode numbers are unique, so use them with our st_dev.
         stat.set_dev(sb.dev());
@@ -260,7 +274,7 @@ fn getattr(path: PathRef<'_>, stat: &mut Kstat, mask: u32, flags: u32) -> Result
         stat.set_dev(sb.dev());
         stat.set_ino(inode.inode().ino());
     } else {
-        stat.set_dev(fs.layers.pseudo_dev(real.fsid));
+        stat.set_dev(fs.layers.pseudo_dev(fsid));
     }
     if is_dir && data.is_merged() {
         // Counting subdirectories across layers is not worth it; 1 tells `find` not to

@@ -90,13 +90,13 @@ impl vfs::FileSystem for Rovl {
                 lowerdir_add.push(name, GFP_KERNEL)?;
             }
         }
-        if ctx.upper.is_some() != ctx.work.is_some() {
-            if ctx.upper.is_some() {
-                log.error(fmt!("missing 'workdir'"));
-            } else {
-                log.error(fmt!("missing 'upperdir'"));
-            }
+        if ctx.upper.is_some() && ctx.work.is_none() {
+            log.error(fmt!("missing 'workdir'"));
             return Err(EINVAL);
+        }
+        if ctx.upper.is_none() {
+            // A work directory means nothing without an upper layer; overlayfs ignores it.
+            ctx.work = None;
         }
         if ctx.upper.is_some() && ctx.index {
             log.error(fmt!("index=on is not supported"));
