@@ -119,12 +119,6 @@ fn create_upper(
     let op = DirOp::start_creating(&upper.mnt, upper_dir, &name)?;
     if op.dentry().inode().is_none() {
         let made = what.make(op)?.dentry_ref();
-        if what.is_dir() && !dir.data().lowers.is_empty() {
-            // In a merged directory a same-named directory may be hidden below (by a
-            // whiteout in a lower layer); opaque keeps it hidden. overlayfs does this too,
-            // and also only as an optimisation: a failure is not an error.
-            let _ = fs.xattrs.set_opaque(&upper.mnt, &made);
-        }
         return Ok(made);
     }
     if !fs.xattrs.is_whiteout(&upper.mnt, op.dentry()) {

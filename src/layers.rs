@@ -113,26 +113,39 @@ impl LayerStack {
         Ok(())
     }
 
-    /// Refuses an upper or work directory that is a lower layer, or inside or above one.
+    /// Refuses a lower layer that is the upper or work directory or inside one, as overlayfs
+    /// does (an upper directory inside a lower layer is allowed). Warns, as overlayfs does,
+    /// about a lower layer that another mount uses as its upper or work directory.
     pub(crate) fn check_upper_overlap(
         &self,
         dirs: &[(&Dentry, &str)],
         log: &FsContextLog<'_>,
     ) -> Result {
-        for &(dir, what) in dirs {
-            for lower in self.lowers.iter() {
-                let root = lower.mnt.root();
+        for lower in self.lowers.iter() {
+            let root = lower.mnt.root();
+            for &(dir, what) in dirs {
                 if *root == *dir {
                     log.error(fmt!("conflicting {what} path"));
                     return Err(ELOOP);
                 }
-                if dirop::is_subdir(dir, root) || dirop::is_subdir(root, dir) {
+                if dirop::is_subdir(root, dir) {
                     log.error(fmt!("overlapping {what} path"));
                     return Err(ELOOP);
                 }
             }
         }
         Ok(())
+    }
+
+    /// Warns about lower layers another mount uses as its upper or work directory.
+    pub(crate) fn warn_lowers_in_use(&self) {
+        for lower in self.lowers.iter() {
+            if InUseMark::is_set(lower.mnt.root()) {
+                pr_warn!(
+                    "rovl: lowerdir is in-use as upperdir/workdir of another mount, accessing files from both mounts will result in undefined behavior.\n"
+                );
+            }
+        }
     }
 
     /// Whether every layer is on one filesystem, so real inode numbers are unique across

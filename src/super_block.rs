@@ -104,6 +104,7 @@ impl vfs::FileSystem for Rovl {
         }
         let upper_sb = ctx.upper.as_ref().map(|(p, _)| p.dentry().sb());
         let mut layers = LayerStack::new(&ctx.lowers, upper_sb, log)?;
+        layers.warn_lowers_in_use();
         if let (Some((upper, _)), Some((work, _))) = (&ctx.upper, &ctx.work) {
             let opaque = if ctx.userxattr {
                 xattr::USER_XATTRS.opaque

@@ -370,6 +370,15 @@ fn i_state(inode: &Inode) -> *mut u32 {
 }
 
 impl InUseMark {
+    /// Whether some mount has marked `dir`'s inode in use.
+    pub(crate) fn is_set(dir: &Dentry) -> bool {
+        let flag = bindings::inode_state_flags_enum_I_OVL_INUSE;
+        // A racy read, as overlayfs's `ovl_is_inuse()` makes it too.
+        dir.inode()
+            // SAFETY: reading a word of a live inode.
+            .is_some_and(|inode| unsafe { core::ptr::read_volatile(i_state(inode)) } & flag != 0)
+    }
+
     /// Marks `dir`'s inode in use; `None` if another mount has marked it already.
     pub(crate) fn try_new(dir: &Dentry) -> Option<Self> {
         let inode = dir.inode()?;
