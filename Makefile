@@ -34,6 +34,30 @@ fmt:
 test:
 	@$(ROVL_TOP)/scripts/test.sh
 
+# `make stress`: the stress, race, fault and behind-the-mount tests with long
+# settings, passed to the guest on the kernel command line (init hands
+# NAME=VALUE words without a dot to the tests as environment variables).
+# Override any of them: make stress STRESS_SECS=600 STRESS_WORKERS=16
+STRESS_TESTS ?= 120-stress.sh 125-races.sh 130-faults.sh 135-behind.sh
+STRESS_SECS ?= 300
+STRESS_WORKERS ?= 8
+STRESS_SEED ?= 1
+RACE_ROUNDS ?= 5
+RACE_N ?= 2000
+FAULT_CAP ?= 400
+FAULT_SECS ?= 120
+FAULT_PROB ?= 2
+BEHIND_SECS ?= 120
+STRESS_TIMEOUT ?= 10800
+
+stress:
+	@ROVL_TESTS="$(STRESS_TESTS)" ROVL_TIMEOUT=$(STRESS_TIMEOUT) \
+	ROVL_APPEND="ROVL_STRESS_SECS=$(STRESS_SECS) ROVL_STRESS_WORKERS=$(STRESS_WORKERS) \
+	ROVL_STRESS_SEED=$(STRESS_SEED) ROVL_RACE_ROUNDS=$(RACE_ROUNDS) ROVL_RACE_N=$(RACE_N) \
+	ROVL_FAULT_CAP=$(FAULT_CAP) ROVL_FAULT_SECS=$(FAULT_SECS) ROVL_FAULT_PROB=$(FAULT_PROB) \
+	ROVL_BEHIND_SECS=$(BEHIND_SECS) ROVL_TEST_TIMEOUT=$(STRESS_TIMEOUT) $(ROVL_APPEND)" \
+	$(ROVL_TOP)/scripts/test.sh
+
 run:
 	@$(ROVL_TOP)/scripts/run.sh
 

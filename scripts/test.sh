@@ -10,7 +10,9 @@
 # KASAN, lockdep, kmemleak leaks, panic, unexpected Call Trace).
 #
 # Environment: ROVL_TIMEOUT (guest time limit, s), ROVL_LOG (serial log),
-# ROVL_TESTS (names of tests/NN-*.sh to run instead of all of them).
+# ROVL_TESTS (names of tests/NN-*.sh to run instead of all of them),
+# ROVL_APPEND (more kernel command line; NAME=VALUE words without a dot reach
+# the tests as environment variables, e.g. ROVL_STRESS_SECS=300: `make stress`).
 set -uo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$ROVL_TOP"
@@ -47,7 +49,7 @@ append=
 [ -z "${ROVL_TESTS:-}" ] || append="rovl.tests=$(echo $ROVL_TESTS | tr ' ' ,)"
 t0=$(date +%s)
 ROVL_KERNEL=$kdir/arch/x86/boot/bzImage ROVL_INITRD=$initrd ROVL_LOG=$log \
-    ROVL_APPEND="$append" "$ROVL_TOP/scripts/run-guest.sh" test
+    ROVL_APPEND="$append ${ROVL_APPEND:-}" "$ROVL_TOP/scripts/run-guest.sh" test
 qrc=$?
 t1=$(date +%s)
 echo "rovl: guest ran $((t1 - t0))s (qemu exit $qrc), serial log $log"

@@ -21,6 +21,10 @@
 #                                    unexpected errno, 2 on a hang (a worker
 #                                    still running 120 s after its deadline;
 #                                    its kernel stack is printed)
+#   t_stress.py behind MNT L... [--workers N] [--secs S] [--seed X]
+#                                    use the mount while changing its layers
+#                                    directly (135-behind.sh); exit 2 on a hang
+#   t_stress.py walk DIR             read everything, count errors
 #   t_stress.py race-rename DIR N    rename against open-for-write (see there)
 #   t_stress.py tree DIR             canonical listing of a merged view
 #   t_stress.py model UPPER L1 [L2..]  the listing the union rules give for
@@ -705,6 +709,120 @@ def selfcheck(fs, mnt, upper, work, lowers, out):
     res.put("selfcheck", rc, lines)
 
 
+class BehindWorker(Worker):
+    """t_stress's workload on a real layer directory behind a mount's back,
+    plus overlay metadata games: whiteouts, opaque marks, directories renamed
+    or replaced by files."""
+    WEIGHTS = dict(Worker.WEIGHTS, mmap_any=0, whiteout=3, opaque=3, rename_top=2, dir_to_file=1)
+
+    def op_whiteout(self):
+        os.mknod(self.path(), stat.S_IFCHR | 0o600, 0)
+
+    def op_opaque(self):
+        p = os.path.join(self.m, self.r.choice(PARENTS))
+        if self.r.random() < 0.5:
+            os.setxattr(p, "trusted.overlay.opaque", b"y")
+        else:
+            os.removexattr(p, "trusted.overlay.opaque")
+
+    def op_rename_top(self):
+        a = os.path.join(self.m, self.r.choice(PARENTS[1:]))
+        os.rename(a, a + ".moved")
+        time.sleep(0.01)
+        os.rename(a + ".moved", a)
+
+    def op_dir_to_file(self):
+        p = self.path()
+        import shutil
+        shutil.rmtree(p)
+        with open(p, "w") as f:
+            f.write("was a directory")
+
+
+def behind(mnt, layers, workers, secs, seed):
+    """workers processes use the mount while one process per layer changes
+    that layer directly; this process holds files open (read, write), its
+    cwd inside, and uses them at the end. Prints figures; exit 2 on a hang."""
+    t0 = time.monotonic()
+    deadline = t0 + secs
+    held = []
+    for rel, flags in (("d0/a", os.O_RDONLY), ("d1/b", os.O_RDWR), ("big1", os.O_RDONLY), ("h/a", os.O_RDWR)):
+        try:
+            held.append(os.open(os.path.join(mnt, rel), flags))
+        except OSError:
+            pass
+    os.chdir(os.path.join(mnt, "d1/s1"))
+    kids = []
+    for i in range(workers + len(layers)):
+        rfd, wfd = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(rfd)
+            if i < workers:
+                w = Worker(mnt, seed * 1000 + i, i)
+            else:
+                w = BehindWorker(layers[i - workers], seed * 1000 + i, i)
+            while time.monotonic() < deadline:
+                try:
+                    w.one()
+                except BaseException as e:   # not an OSError: a bug in this script
+                    w.errs["PY " + type(e).__name__] = w.errs.get("PY " + type(e).__name__, 0) + 1
+            os.write(wfd, json.dumps({"ops": w.ops, "errs": w.errs, "behind": i >= workers}).encode())
+            os._exit(0)
+        os.close(wfd)
+        kids.append((pid, rfd))
+    stats = {"mount_ops": 0, "behind_ops": 0, "mount_errs": {}, "behind_errs": {}, "hung": [], "held": {}}
+    limit = deadline + 180
+    for pid, rfd in kids:
+        done = 0
+        while time.monotonic() < limit:
+            done, st = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            time.sleep(0.2)
+        if not done:
+            try:
+                k = open("/proc/%d/stack" % pid).read()
+            except OSError as e:
+                k = str(e)
+            stats["hung"].append("pid %d:\n%s" % (pid, k))
+            os.kill(pid, signal.SIGKILL)
+            os.close(rfd)
+            continue
+        buf = b""
+        while True:
+            b = os.read(rfd, 1 << 16)
+            if not b:
+                break
+            buf += b
+        os.close(rfd)
+        if buf:
+            r = json.loads(buf)
+            k = "behind" if r["behind"] else "mount"
+            stats[k + "_ops"] += r["ops"]
+            for n, c in r["errs"].items():
+                stats[k + "_errs"][n] = stats[k + "_errs"].get(n, 0) + c
+    # use what this process held through all that
+    def note(what, fn):
+        try:
+            fn()
+            stats["held"][what] = "ok"
+        except OSError as e:
+            stats["held"][what] = errno.errorcode.get(e.errno, str(e.errno))
+    for fd in held:
+        note("fstat", lambda: os.fstat(fd))
+        note("pread", lambda: os.pread(fd, 4096, 0))
+        note("pwrite", lambda: os.pwrite(fd, b"late", 0))
+        os.close(fd)
+    note("readdir cwd", lambda: os.listdir("."))
+    note("create in cwd", lambda: open("late-file", "w").close())
+    note("rename in cwd", lambda: os.rename("late-file", "late-file2"))
+    note("stat ..", lambda: os.stat(".."))
+    os.chdir("/")
+    stats["secs"] = round(time.monotonic() - t0, 1)
+    return stats
+
+
 def race_rename(d, n):
     """In directory d of a mount, with d/x a lower file: a renamer moves x to
     y and back n times while two writers append numbered lines to x and to y
@@ -837,6 +955,32 @@ def main(argv):
         stress(argv[2], argv[3], argv[4], argv[5], argv[6:8], argv[8],
                opts["--workers"], opts["--secs"], opts["--seed"])
         return 0
+    if cmd == "behind":
+        st = behind(argv[2], argv[3:], opts["--workers"], opts["--secs"], opts["--seed"])
+        fmt = lambda e: " ".join("%s=%d" % kv for kv in sorted(e.items())) or "none"
+        print("%d ops through the mount, %d behind it, in %.1f s" % (st["mount_ops"], st["behind_ops"], st["secs"]))
+        print("errnos through the mount: " + fmt(st["mount_errs"]))
+        print("errnos behind it: " + fmt(st["behind_errs"]))
+        print("held files and cwd afterwards: " + " ".join("%s=%s" % kv for kv in sorted(st["held"].items())))
+        for h in st["hung"]:
+            print("HUNG " + h)
+        return 2 if st["hung"] else 0
+    if cmd == "walk":
+        # walk a view, tolerating any error; print how much was seen
+        n = errs = 0
+        for d, dirs, files in os.walk(argv[2], onerror=lambda e: None):
+            for f in dirs + files:
+                n += 1
+                p = os.path.join(d, f)
+                try:
+                    st = os.lstat(p)
+                    if stat.S_ISREG(st.st_mode):
+                        with open(p, "rb") as fh:
+                            fh.read()
+                except OSError:
+                    errs += 1
+        print("%d entries walked, %d errors" % (n, errs))
+        return 0
     if cmd == "race-rename":
         return race_rename(argv[2], int(argv[3]))
     if cmd == "selfcheck":
@@ -850,13 +994,15 @@ def main(argv):
         return 0
     if cmd in ("checkupper", "workdir"):
         rc, lines = checkupper(argv[2]) if cmd == "checkupper" else workdir(argv[2], argv[3])
-        print("\n".join(lines))
+        if lines:
+            print("\n".join(lines))
         return rc
     if cmd == "diff":
         a = open(argv[2]).read().splitlines()
         b = open(argv[3]).read().splitlines()
         d = diff(a, b)
-        print("\n".join(d))
+        if d:
+            print("\n".join(d))
         return 1 if d else 0
     sys.exit("usage: see the header of t_stress.py")
 
