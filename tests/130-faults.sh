@@ -11,13 +11,14 @@
 # kmemleak's business (the harness scans the log). overlay runs the same as
 # the sanity check; which call fails may differ, only the invariants count.
 #
-# ROVL_FAULT_CAP (default 12): faulted calls per op (every fault site when
-# an op has fewer; evenly spread otherwise); ROVL_FAULT_SECS (default 8) and
-# ROVL_FAULT_PROB (percent, default 2) for the random part.
+# ROVL_FAULT_CAP (default 6): faulted calls per op for rovl (every fault site
+# when an op has fewer; else the last 3 and the rest evenly spread), half as
+# many for overlay; ROVL_FAULT_SECS (default 5) and ROVL_FAULT_PROB (percent,
+# default 2) for the random part.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/stress-lib.sh"
-CAP=$(stress_env ROVL_FAULT_CAP 12)
-FSECS=$(stress_env ROVL_FAULT_SECS 8)
+CAP=$(stress_env ROVL_FAULT_CAP 6)
+FSECS=$(stress_env ROVL_FAULT_SECS 5)
 PROB=$(stress_env ROVL_FAULT_PROB 2)
 plan 7
 setup
@@ -38,9 +39,10 @@ mkdir -p "$L1" "$L2"
 fpy prepare "$L1" "$L2" "$CAP" || diag "prepare failed"
 for fs in $FSTYPES; do
     OUT=$T/out-$fs
+    cap=$CAP; [ "$fs" = rovl ] || cap=$(( CAP > 3 ? CAP / 2 : CAP ))
     PYTHONHOME=$HOST_ROOT/usr PYTHONDONTWRITEBYTECODE=1 timeout -s KILL 900 \
         "$HOST_LD" --library-path "$HOST_LIBS" "$HOST_ROOT/usr/bin/python3" -S \
-        "$TESTS_DIR/t_faults.py" sweep "$fs" "$T/$fs" "$T/upper-$fs" "$T/work-$fs" "$L1" "$L2" "$OUT" "$CAP" \
+        "$TESTS_DIR/t_faults.py" sweep "$fs" "$T/$fs" "$T/upper-$fs" "$T/work-$fs" "$L1" "$L2" "$OUT" "$cap" \
         > "$T/$fs.log" 2>&1 || diag "$fs: t_faults.py sweep: rc=$? $(cat "$T/$fs.log")"
     cd /; umount "$T/$fs" 2>/dev/null
     [ ! -f "$OUT/figures.txt" ] || _diag_block "$fs: fail-nth sweep" "$(cat "$OUT/figures.txt")"

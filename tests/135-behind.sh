@@ -10,10 +10,10 @@
 # time limit; a hung worker's kernel stack is printed), the kernel reports
 # nothing (the harness scans the log), and the mount can still be unmounted,
 # mounted again and walked. Run for overlay too, as the sanity check.
-# ROVL_BEHIND_SECS (default 10): seconds of the random part.
+# ROVL_BEHIND_SECS (default 6): seconds of the random part.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/stress-lib.sh"
-BSECS=$(stress_env ROVL_BEHIND_SECS 10)
+BSECS=$(stress_env ROVL_BEHIND_SECS 6)
 plan 6
 setup
 if ! have_hpy; then

@@ -63,8 +63,8 @@ OPS = {
     "chmod_dir": (None, lambda b: os.chmod(b + "/sub", 0o700)),
     "setxattr": (None, lambda b: os.setxattr(b + "/f", "user.new", b"v")),
     "setxattr_dir": (None, lambda b: os.setxattr(b + "/sub", "user.new", b"v")),
-    "create": (None, lambda b: _wr(b + "/new", b"hello", os.O_WRONLY | os.O_CREAT | os.O_EXCL)),
-    "create_whiteout": (None, lambda b: _wr(b + "/w", b"hello", os.O_WRONLY | os.O_CREAT | os.O_EXCL)),
+    "create": (None, lambda b: os.close(os.open(b + "/new", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))),
+    "create_whiteout": (None, lambda b: os.close(os.open(b + "/w", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))),
     "mkdir": (None, lambda b: os.mkdir(b + "/sub/nd")),
     "mkdir_whiteout": (lambda b: (_clear_sub(b), os.rmdir(b + "/sub")), lambda b: os.mkdir(b + "/sub")),
     "symlink": (None, lambda b: os.symlink("f", b + "/s")),
@@ -210,7 +210,7 @@ class Faults:
         for k, v in self.SETTINGS:
             self.saved[k] = _rfile(os.path.join(DBG, k))
             _wfile(os.path.join(DBG, k), v)
-        self.nth = os.open("/proc/self/task/%d/fail-nth" % os.gettid(), os.O_RDWR)
+        self.nth = os.open("/proc/thread-self/fail-nth", os.O_RDWR)
 
     def restore(self):
         for k, v in self.saved.items():
@@ -232,6 +232,17 @@ class Faults:
             left = 0
         os.write(self.nth, b"0")
         return val, err, left == 0, left
+
+
+def positions(sites, cap):
+    """Which fault sites to fail: all of them, or cap of them: the last few
+    (where a call has done most of its work) and the rest evenly spread."""
+    if sites <= cap:
+        return list(range(1, sites + 1))
+    tail = min(3, cap // 2)
+    spread = cap - tail
+    head = sorted({1 + (i * (sites - tail - 1)) // max(1, spread - 1) for i in range(spread)})
+    return head + list(range(sites - tail + 1, sites + 1))
 
 
 def workdir_left(work, fs):
@@ -280,10 +291,9 @@ def sweep(fs, mnt, upper, work, lowers, out, cap):
                 prep(os.path.join(mnt, target(cap)))
             _, err, _, left = flt.call(1 << 30, do, os.path.join(mnt, target(cap)))
             sites = (1 << 30) - left
-            step = max(1, -(-sites // cap))
             inj = nfail = done_anyway = half = 0
             errs = {}
-            for k, n in enumerate(range(1, sites + 1, step)):
+            for k, n in enumerate(positions(sites, cap)):
                 b = os.path.join(mnt, target(k))
                 before, after, val = expect(k)
                 if prep:
@@ -350,7 +360,7 @@ def sweep(fs, mnt, upper, work, lowers, out, cap):
     if rc2:
         lines.append("remount: " + msg2)
     else:
-        lines += ts.diff(ts.model(layers), ts.tree(mnt))
+        lines += ts.diff(ts.model(layers), tree(mnt))
         rc3, msg3 = ts.sh("umount", mnt)
         if rc3:
             lines.append("umount: " + msg3)
@@ -425,7 +435,7 @@ def random_faults(fs, mnt, upper, work, lowers, out, secs, prob):
     if r["unexpected"]:
         res.put("random-other", 0, ["other errnos: " + " ".join("%s=%d" % kv for kv in sorted(r["unexpected"].items()))])
     # faults off: the checks of 120-stress.sh, and the mount still works
-    live = ts.tree(mnt)
+    live = tree(mnt)
     probe = os.path.join(mnt, "after-faults")
     try:
         with open(probe, "wb") as f:
@@ -452,7 +462,7 @@ def random_faults(fs, mnt, upper, work, lowers, out, secs, prob):
     if rc:
         lines.append("remount: " + msg)
     else:
-        d = ts.diff(m, ts.tree(mnt))
+        d = ts.diff(m, tree(mnt))
         if d:
             lines += ["view after remount vs model:"] + d
         ts.sh("umount", mnt)

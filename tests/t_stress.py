@@ -91,11 +91,15 @@ def describe(p, st=None, raw=False):
 def tree(top, raw=False):
     """The listing of a directory tree as a sorted list of 'path desc' lines."""
     out = ["/ " + describe(top, raw=raw)]
-    for d, dirs, files in os.walk(top):
+    for d, dirs, files in os.walk(top, onerror=lambda e: out.append("walk ERR %s" % e)):
         dirs.sort()
         for n in sorted(dirs + files):
             p = os.path.join(d, n)
-            out.append("/%s %s" % (os.path.relpath(p, top), describe(p, raw=raw)))
+            try:
+                desc = describe(p, raw=raw)
+            except OSError as e:   # listed by readdir, yet not there
+                desc = "ERR " + errno.errorcode.get(e.errno, str(e.errno))
+            out.append("/%s %s" % (os.path.relpath(p, top), desc))
     return sorted(out)
 
 
