@@ -11,20 +11,20 @@
 # kmemleak's business (the harness scans the log). overlay runs the same as
 # the sanity check; which call fails may differ, only the invariants count.
 #
-# ROVL_FAULT_CAP (default 6): faulted calls per op for rovl (every fault site
+# ROVL_FAULT_CAP (default 4): faulted calls per op for rovl (every fault site
 # when an op has fewer; else the last 3 and the rest evenly spread), half as
 # many for overlay; ROVL_FAULT_SECS (default 5) and ROVL_FAULT_PROB (percent,
 # default 2) for the random part.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/stress-lib.sh"
-CAP=$(stress_env ROVL_FAULT_CAP 6)
+CAP=$(stress_env ROVL_FAULT_CAP 4)
 FSECS=$(stress_env ROVL_FAULT_SECS 5)
 PROB=$(stress_env ROVL_FAULT_PROB 2)
-plan 7
+plan 8
 setup
 if ! have_hpy || [ ! -e /proc/self/fail-nth ] || [ ! -d /sys/kernel/debug/failslab ]; then
     why="no host python"; have_hpy && why="no fault injection (fail-nth, debugfs failslab)"
-    for c in $(seq 7); do skip "fault case $c" "$why"; done
+    for c in $(seq 8); do skip "fault case $c" "$why"; done
     finish
 fi
 fpy() { hpy "$TESTS_DIR/t_faults.py" "$@"; }
@@ -49,6 +49,7 @@ for fs in $FSTYPES; do
     result sweep "fail-nth sweep: every call did all or nothing, view = disk, work dir clean, works again without faults" $fs
     result after "after the sweep: the view after a remount equals the union of the layers" $fs
 done
+result selfcheck "self-check: a planted half-done rename is caught by the sweep's judge" rovl
 
 # random faults under the stress workload (lowers of t_stress.py)
 S1=$T/s1; S2=$T/s2

@@ -1,7 +1,7 @@
 # t_faults.py: failed allocations in the middle of operations on a writable
 # overlay/rovl mount (130-faults.sh). Run with the host's python (hpy).
 #
-#   t_faults.py prepare L1 L2 CAP        lower layers: CAP+2 fresh targets per op
+#   t_faults.py prepare L1 L2 CAP        lower layers: CAP+3 fresh targets per op
 #   t_faults.py sweep FSTYPE MNT UPPER WORK L1 L2 OUT CAP
 #       for every op: count the fault sites it passes (/proc/self/task/TID/
 #       fail-nth set high), then fail the 1st, 2nd, ... of them (every k-th
@@ -83,7 +83,7 @@ OPS = {
 def prepare(l1, l2, cap):
     rnd = random.Random(77)
     for op in OPS:
-        for n in range(cap + 2):
+        for n in range(cap + 3):
             b1, b2 = "%s/%s/%d" % (l1, op, n), "%s/%s/%d" % (l2, op, n)
             os.makedirs(b2 + "/sub")
             os.makedirs(b2 + "/d")
@@ -346,6 +346,18 @@ def sweep(fs, mnt, upper, work, lowers, out, cap):
                 ", %d failed but done" % done_anyway if done_anyway else ""))
     finally:
         flt.restore()
+    # self-check: a half-done rename (a link, no unlink), done on purpose
+    # through the mount, must be judged half done
+    b = os.path.join(mnt, "rename/%d" % (cap + 2))
+    shutil.rmtree(scratch, ignore_errors=True)
+    materialize(layers, "rename/%d" % (cap + 2), scratch + "/b")
+    before = tree(scratch + "/b")
+    os.rename(scratch + "/b/f", scratch + "/b/g")
+    after = tree(scratch + "/b")
+    os.link(b + "/f", b + "/g")
+    live = tree(b)
+    res.put("selfcheck", 0 if live not in (before, after) else 1,
+            ["a planted half-done rename was judged %s" % ("half done" if live not in (before, after) else "fine")])
     secs = time.monotonic() - t0
     figures.insert(0, "%d ops, %d faulted calls, %d faults injected, %d calls failed, %.0f s" % (
         len(OPS), sum(int(f.split(", ")[1].split()[0]) for f in figures), total_inj, total_fail, secs))
