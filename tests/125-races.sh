@@ -140,11 +140,7 @@ if have_hpy; then
     _need_mount=
     check "afterwards: work dir clean, the merged view after a remount equals the union model" "work: clean
 view: equals the model" \
-        'stpy workdir $T/work-$FSTYPE $FSTYPE; [ $? -eq 0 ] && echo "work: clean"
-         remnt || exit
-         stpy tree $M > $T/view.$FSTYPE; umount $M
-         stpy model $T/upper-$FSTYPE $L > $T/model.$FSTYPE
-         stpy diff $T/model.$FSTYPE $T/view.$FSTYPE && echo "view: equals the model"'
+        'stpy viewcheck $FSTYPE $M $T/upper-$FSTYPE $T/work-$FSTYPE $L'
 else
     skip "afterwards: work dir clean, the merged view equals the union model" "no host python"
 fi

@@ -40,7 +40,7 @@ fpy prepare "$L1" "$L2" "$CAP" || diag "prepare failed"
 for fs in $FSTYPES; do
     OUT=$T/out-$fs
     cap=$CAP; [ "$fs" = rovl ] || cap=$(( CAP > 3 ? CAP / 2 : CAP ))
-    PYTHONHOME=$HOST_ROOT/usr PYTHONDONTWRITEBYTECODE=1 timeout -s KILL 900 \
+    PYTHONHOME=$HOST_ROOT/usr PYTHONDONTWRITEBYTECODE=1 timeout -s KILL $((600 + cap * 100)) \
         "$HOST_LD" --library-path "$HOST_LIBS" "$HOST_ROOT/usr/bin/python3" -S \
         "$TESTS_DIR/t_faults.py" sweep "$fs" "$T/$fs" "$T/upper-$fs" "$T/work-$fs" "$L1" "$L2" "$OUT" "$cap" \
         > "$T/$fs.log" 2>&1 || diag "$fs: t_faults.py sweep: rc=$? $(cat "$T/$fs.log")"

@@ -24,6 +24,8 @@
 #   t_stress.py behind MNT L... [--workers N] [--secs S] [--seed X]
 #                                    use the mount while changing its layers
 #                                    directly (135-behind.sh); exit 2 on a hang
+#   t_stress.py viewcheck FSTYPE MNT UPPER WORK L...  work dir clean; mount,
+#                                    view = union model, umount
 #   t_stress.py walk DIR             read everything, count errors
 #   t_stress.py race-rename DIR N    rename against open-for-write (see there)
 #   t_stress.py tree DIR             canonical listing of a merged view
@@ -985,6 +987,22 @@ def main(argv):
                     errs += 1
         print("%d entries walked, %d errors" % (n, errs))
         return 0
+    if cmd == "viewcheck":
+        # FSTYPE MNT UPPER WORK L...: (unmounted) work dir clean; mount, the
+        # view equals the union model; umount
+        fs, mnt, upper, work, lowers = argv[2], argv[3], argv[4], argv[5], argv[6:]
+        rc, lines = workdir(work, fs)
+        print("work: clean" if not rc else "\n".join(lines))
+        r, msg = rw_mount(fs, mnt, upper, work, lowers)
+        if r:
+            print("mount: " + msg)
+            return 1
+        view = tree(mnt)
+        os.chdir("/")
+        r, msg = sh("umount", mnt)
+        d = diff(model([upper] + lowers), view)
+        print("\n".join(d) if d else "view: equals the model")
+        return 1 if rc or d or r else 0
     if cmd == "race-rename":
         return race_rename(argv[2], int(argv[3]))
     if cmd == "selfcheck":
