@@ -417,6 +417,12 @@ sysops() {
     hpy -c "$SYSOPS_PY" "$@"
 }
 
+# tree_file PATH FMT [MODE [UID:GID]]: upper_tree's line for a regular file
+# PATH holding what printf FMT prints (default mode 644, owner 0:0)
+tree_file() {
+    # shellcheck disable=SC2059
+    echo "$1 f ${3:-644} ${4:-0:0} $(printf "$2" | wc -c) $(md5_of "$2")"
+}
 # md5_of FMT: the md5 of what printf FMT prints
 md5_of() {
     # shellcheck disable=SC2059
