@@ -418,10 +418,14 @@ sysops() {
 }
 
 # tree_file PATH FMT [MODE [UID:GID]]: upper_tree's line for a regular file
-# PATH holding what printf FMT prints (default mode 644, owner 0:0)
+# PATH holding what printf FMT prints (FMT "-": what is on stdin; default
+# mode 644, owner 0:0)
 tree_file() {
+    _tf=$(mktemp)
     # shellcheck disable=SC2059
-    echo "$1 f ${3:-644} ${4:-0:0} $(printf "$2" | wc -c) $(md5_of "$2")"
+    if [ "$2" = - ]; then cat > "$_tf"; else printf "$2" > "$_tf"; fi
+    echo "$1 f ${3:-644} ${4:-0:0} $(wc -c < "$_tf") $(md5sum < "$_tf" | cut -c1-32)"
+    rm -f "$_tf"
 }
 # md5_of FMT: the md5 of what printf FMT prints
 md5_of() {
