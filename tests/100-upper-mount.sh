@@ -97,6 +97,9 @@ touch: @M/new: Read-only file system" \
      eval "$RWRO"; ls -A $W/work; touch $M/new; umount $M'
 
 # an upper in use: with index=off (the default) overlay mounts anyway and warns
+# in dmesg ("upperdir is in-use as upperdir/workdir of another mount, ...";
+# with index=on it would refuse, EBUSY). The warning is counted by "in-use".
+# A directory in use as an upper, taken as a lower by another mount: the same.
 upper_mount
 check "upperdir in use by another mount: mounts anyway, with a warning; so does a lower in use as upper" \
     "mounted rw, 1 warning
