@@ -87,10 +87,12 @@ created" \
      mount -t $FSTYPE -o lowerdir=$L,upperdir=$U,workdir=$W none $M || exit
      eval "$RWRO"; ls -A $W; [ -z "$(ls -A $W/work)" ] && echo "(work is empty)"
      touch $M/new && echo created; umount $M'
-check "workdir leftovers two levels deep: overlay cannot remove them and mounts read-only" \
+check_diff "workdir leftovers two levels deep are removed" \
     "ro
 #junkdir
 touch: @M/new: Read-only file system" \
+    "rw" \
+    "overlayfs cannot remove a tree two levels deep from the work directory and mounts read-only; rovl removes it" \
     'rm -rf $U $W; mkdir -p $U $W/work/#junkdir/deeper
      echo junk > $W/work/#junkdir/deeper/x
      mount -t $FSTYPE -o lowerdir=$L,upperdir=$U,workdir=$W none $M || exit

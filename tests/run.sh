@@ -1,6 +1,6 @@
 #!/bin/sh
 # In-guest runner (kselftest style). Loads the module, runs every
-# tests/NN-*.sh (or the ones named as arguments), unloads the module, and
+# tests/N-*.sh in numeric order (or the ones named as arguments), unloads the module, and
 # prints "# Totals: ..." counting test cases (the ok/not ok lines of every
 # test). Each test's own KTAP output is nested, indented with "# ".
 #   sh /tests/run.sh [NN-name.sh ...]
