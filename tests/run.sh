@@ -11,7 +11,7 @@ ROVL_KO=${ROVL_KO:-/lib/modules/rust_ovl.ko}
 MOD=$(basename "$ROVL_KO" .ko)
 export ROVL_KO
 cd "$dir" || exit 1
-if [ $# -gt 0 ]; then tests="$*"; else tests=$(ls [0-9][0-9]-*.sh); fi
+if [ $# -gt 0 ]; then tests="$*"; else tests=$(ls [0-9]*-*.sh | sort -n); fi
 ntests=0; for t in $tests; do ntests=$((ntests + 1)); done
 
 pass=0; fail=0; skip=0; n=0
