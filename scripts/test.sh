@@ -55,7 +55,7 @@ t1=$(date +%s)
 echo "rovl: guest ran $((t1 - t0))s (qemu exit $qrc), serial log $log"
 
 # --- judge the log ----------------------------------------------------------
-[ "$qrc" -ne 124 ] || extra "guest timed out (ROVL_TIMEOUT=${ROVL_TIMEOUT:-1200}s)"
+[ "$qrc" -ne 124 ] || extra "guest timed out (ROVL_TIMEOUT=${ROVL_TIMEOUT:-2700}s)"
 totals=$(grep -a '^# Totals: ' "$log" | tail -n1)
 if [ -n "$totals" ]; then
     passed=$(sed -n 's/.*Totals: pass:\([0-9]*\).*/\1/p' <<<"$totals")

@@ -79,10 +79,42 @@ pub(crate) fn create(dir: &InodeWith<RovlInode>, dentry: &Dentry, what: NewObjec
         let _creds = CredGuard::new(&creator);
         create_upper(fs, dir, dentry, &what)?
     };
-    let new = inode::get(sb, fs, Some(upper), KVec::new())?;
+    let new = match inode::get(sb, fs, Some(upper.clone()), KVec::new()) {
+        Ok(new) => new,
+        Err(e) => {
+            // Without an inode the new object cannot be shown: take it back, so that the
+            // merged view stays what the failed call left it.
+            undo_create(fs, dir, dentry, &upper);
+            return Err(e);
+        }
+    };
     dentry.instantiate(new);
     dir_changed(dir);
     Ok(())
+}
+
+/// Removes the upper object `upper` just made for `dentry` in `dir`, putting back the
+/// whiteout it replaced if a lower layer has the name. Best effort: this runs on an error
+/// path, whose error is the one to report.
+fn undo_create(fs: &RovlFs, dir: &InodeWith<RovlInode>, dentry: &Dentry, upper: &Dentry) {
+    let (Some(layer), Some(upper_dir), Ok(name)) =
+        (fs.layers.upper.as_ref(), dir.data().upper(), dentry.name())
+    else {
+        return;
+    };
+    let lower_positive = lookup::lower_positive(dir, &name);
+    let _creds = fs.override_creds();
+    let Ok(_write) = layer.mnt.want_write() else {
+        return;
+    };
+    let undone = if lower_positive {
+        replace_with_whiteout(fs, layer, upper_dir, &name, Some(upper))
+    } else {
+        DirOp::start_removing_dentry(&layer.mnt, upper_dir, upper).and_then(|op| op.remove())
+    };
+    if let Err(e) = undone {
+        pr_warn!("rovl: could not undo a failed create ({})\n", e.to_errno());
+    }
 }
 
 /// Gives the negative `dentry` in `dir` the name `old` has, as a hard link.

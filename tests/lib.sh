@@ -45,6 +45,19 @@
 # Python scripts written to $T run with $T first on sys.path: never name one
 # like a stdlib module (mmap.py would shadow mmap); the tests use t_*.py.
 #
+# Writable mounts (an upper layer): upper_mount mounts each FSTYPE with its
+# own upper and work directory, $T/upper-FSTYPE and $T/work-FSTYPE (fresh and
+# empty; overlay takes one lower layer when there is an upper, so no $E):
+#   upper_mount [LOWERDIRS [EXTRA-OPTS]]   LOWERDIRS defaults to $L
+#   upper_reset          unmount both, empty upper and work, mount again
+#   upper_umount         unmount both (the directories stay)
+# Snippets then also see U (the upper dir) and W (the work dir); outputs
+# write them as @U and @W. UPPER_BASE (default $T) moves upper-* and work-*
+# to another filesystem (set it before upper_mount; "%t" in it stands for the
+# FSTYPE, for one filesystem each). upper_tree DIR prints a canonical
+# description of a tree (see there) to compare the upper layers; md5_of FMT
+# the md5 of printf FMT (to write down a file's expected checksum).
+#
 # tests/run.sh also fails a test that leaves a rovl mount or an extra
 # reference to the module behind (a leaked superblock).
 #
@@ -61,7 +74,8 @@ HOST_LD=$HOST_ROOT/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
 HOST_LIBS=$HOST_ROOT/lib/x86_64-linux-gnu:$HOST_ROOT/usr/lib/x86_64-linux-gnu
 FSTYPES="overlay rovl"
 
-_n=0; _pass=0; _fail=0; _skip=0; _plan=0; T=; L=; E=; M=; _need_mount=; _have_hpy=
+_n=0; _pass=0; _fail=0; _skip=0; _plan=0; T=; L=; E=; M=; U=; W=; _need_mount=; _have_hpy=
+UPPER_BASE=
 
 plan() {
     _plan=$1
@@ -94,11 +108,13 @@ finish() {
 run_on() {
     FSTYPE=$1
     M=${T:-/nonexistent}/$1
+    U=$(_upper_base "$1")/upper-$1
+    W=$(_upper_base "$1")/work-$1
     if [ -n "$_need_mount" ] && ! is_mounted "$M"; then
         _norm "NOT MOUNTED: $M"
         return
     fi
-    _out=$( cd / && export FSTYPE M L T E && eval "$2" 2>&1 )
+    _out=$( cd / && export FSTYPE M L T E U W && eval "$2" 2>&1 )
     _rc=$?
     [ "$_rc" -eq 0 ] || _out="$_out
 rc=$_rc"
@@ -108,6 +124,9 @@ rc=$_rc"
 _norm() {
     set -- "$1"
     [ -z "$E" ] || set -- "$@" -e "s|:$E||g"
+    # U and W first: they start with $T (and maybe with $M's or $L's text)
+    [ -z "$U" ] || set -- "$@" -e "s|$U|@U|g"
+    [ -z "$W" ] || set -- "$@" -e "s|$W|@W|g"
     [ -z "$M" ] || set -- "$@" -e "s|$M|@M|g"
     [ -z "$L" ] || set -- "$@" -e "s|$L|@L|g"
     [ -z "$E" ] || set -- "$@" -e "s|$E|@E|g"
@@ -230,6 +249,188 @@ stack_mount() {
 stack_umount() {
     for _t in $FSTYPES; do umount "$T/$_t" 2>/dev/null; done
     _need_mount=
+}
+
+# --- writable mounts ---------------------------------------------------------
+# _upper_base FSTYPE: where upper-FSTYPE and work-FSTYPE live: $UPPER_BASE
+# (default $T), "%t" in it replaced by FSTYPE (one filesystem per FSTYPE)
+_upper_base() {
+    _b=${UPPER_BASE:-${T:-/nonexistent}}
+    case $_b in *%t*) _b=${_b%%%t*}$1${_b#*%t} ;; esac
+    echo "$_b"
+}
+# upper_mount [LOWERDIRS [EXTRA-OPTS]]: for each FSTYPE, fresh empty
+# $UPPER_BASE/upper-FSTYPE and work-FSTYPE, then mount at $T/FSTYPE with
+# lowerdir=LOWERDIRS,upperdir=...,workdir=...[,EXTRA-OPTS].
+upper_mount() {
+    _up_lower=${1:-$L}; _up_extra=$2
+    _need_mount=1
+    for _t in $FSTYPES; do
+        _u=$(_upper_base "$_t")/upper-$_t; _w=$(_upper_base "$_t")/work-$_t
+        rm -rf "$_u" "$_w"; mkdir -p "$_u" "$_w"
+        _msg=$(mount -t "$_t" -o "lowerdir=$_up_lower,upperdir=$_u,workdir=$_w${_up_extra:+,$_up_extra}" none "$T/$_t" 2>&1) ||
+            diag "mount -t $_t failed: $_msg"
+    done
+}
+# upper_umount: unmount both writable mounts (upper and work stay as they are)
+upper_umount() {
+    for _t in $FSTYPES; do
+        while is_mounted "$T/$_t"; do umount "$T/$_t" || break; done
+    done
+    _need_mount=
+}
+# upper_reset: start again from an empty upper, with the same layers and options
+upper_reset() {
+    upper_umount
+    upper_mount "$_up_lower" "$_up_extra"
+}
+
+# upper_tree DIR: one line per entry of DIR (itself as "."), sorted by path:
+#   PATH d|f|l|p|s|c|b MODE(octal, permission bits) UID:GID
+#     then for a file SIZE MD5, for a symlink "-> TARGET", for a device MAJ,MIN,
+#     then " XATTR=VALUE" for every xattr but trusted.overlay.* (except
+#     trusted.overlay.opaque, which is shown)
+#   PATH WHITEOUT          a character device 0/0 (mode and owner left out)
+# Left out on purpose: inode numbers, nlink (overlay shares one whiteout inode
+# by hard links), times, directory sizes (the filesystem's business), and
+# trusted.overlay.{origin,impure,uuid,...}: overlay writes file handles of
+# the lower files and a uuid there, rovl deliberately does not (it has no
+# index, no NFS export and no inode-number persistence that would need them).
+UPPER_TREE_PY='
+import hashlib, os, stat, sys
+top = sys.argv[1]
+def xattrs(p):
+    out = []
+    try:
+        names = os.listxattr(p, follow_symlinks=False)
+    except OSError as e:
+        return ["listxattr:" + os.strerror(e.errno)]
+    for n in sorted(names):
+        if n.startswith("trusted.overlay.") and n != "trusted.overlay.opaque":
+            continue
+        try:
+            v = os.getxattr(p, n, follow_symlinks=False)
+        except OSError as e:
+            v = ("<" + os.strerror(e.errno) + ">").encode()
+        out.append("%s=%s" % (n, v.decode(errors="backslashreplace")))
+    return out
+def line(rel, p):
+    st = os.lstat(p)
+    m = st.st_mode
+    if stat.S_ISCHR(m) and st.st_rdev == 0:
+        return rel + " WHITEOUT"
+    kind = {stat.S_IFDIR: "d", stat.S_IFREG: "f", stat.S_IFLNK: "l", stat.S_IFIFO: "p",
+            stat.S_IFSOCK: "s", stat.S_IFCHR: "c", stat.S_IFBLK: "b"}[stat.S_IFMT(m)]
+    f = [rel, kind, "%o" % stat.S_IMODE(m), "%d:%d" % (st.st_uid, st.st_gid)]
+    if kind == "f":
+        h = hashlib.md5()
+        with open(p, "rb") as fh:
+            for b in iter(lambda: fh.read(1 << 20), b""):
+                h.update(b)
+        f += [str(st.st_size), h.hexdigest()]
+    elif kind == "l":
+        f += ["->", os.readlink(p)]
+    elif kind in "cb":
+        f.append("%d,%d" % (os.major(st.st_rdev), os.minor(st.st_rdev)))
+    return " ".join(f + xattrs(p))
+out = [line(".", top)]
+for d, dirs, files in os.walk(top):
+    for n in dirs + files:
+        p = os.path.join(d, n)
+        out.append(line(os.path.relpath(p, top), p))
+out[1:] = sorted(out[1:], key=lambda l: l.split(" ", 1)[0].encode())
+print("\n".join(out))
+'
+upper_tree() {
+    hpy -c "$UPPER_TREE_PY" "$1"
+}
+# sysops "OP ARG..." ...: run system calls one after the other (in one host
+# python, relative paths from the current directory) and print one line each,
+# "OP ARG...: OK" (or the value read) or "OP ARG...: ERRNO-NAME". OPs:
+#   rename A B | renameat2 A B noreplace|exchange | link A B | symlink TARGET B
+#   unlink A | rmdir A | mkdir A | mkfifo A | open A FLAGS (r w rw a c t x:
+#   read, write, both, append, create, truncate, exclusive) | pwrite A OFFSET
+#   TEXT | append A TEXT | read A | truncate A LEN | fallocate A OFFSET LEN
+#   chmod A OCTAL | chown A UID GID | utime A SECONDS | setxattr A NAME VALUE
+#   getxattr A NAME | removexattr A NAME | listxattr A | stat A (mode size nlink)
+SYSOPS_PY='
+import ctypes, errno, os, stat, sys
+libc = ctypes.CDLL(None, use_errno=True)
+def check(r):
+    if r < 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+def oflags(s):
+    f = {"r": os.O_RDONLY, "w": os.O_WRONLY, "rw": os.O_RDWR, "a": os.O_WRONLY | os.O_APPEND}
+    acc = "rw" if "rw" in s else next((c for c in "raw" if c in s), "r")
+    fl = f[acc]
+    for c, v in (("c", os.O_CREAT), ("t", os.O_TRUNC), ("x", os.O_EXCL)):
+        if c in s:
+            fl |= v
+    return fl
+def run(op, a):
+    if op == "rename": os.rename(a[0], a[1])
+    elif op == "renameat2":
+        fl = {"noreplace": 1, "exchange": 2}[a[2]]
+        check(libc.syscall(316, -100, a[0].encode(), -100, a[1].encode(), fl))
+    elif op == "link": os.link(a[0], a[1])
+    elif op == "symlink": os.symlink(a[0], a[1])
+    elif op == "unlink": os.unlink(a[0])
+    elif op == "rmdir": os.rmdir(a[0])
+    elif op == "mkdir": os.mkdir(a[0])
+    elif op == "mkfifo": os.mkfifo(a[0])
+    elif op == "open": os.close(os.open(a[0], oflags(a[1]), 0o644))
+    elif op in ("pwrite", "append"):
+        fd = os.open(a[0], os.O_WRONLY | (os.O_APPEND if op == "append" else 0))
+        try:
+            if op == "append": os.write(fd, a[1].encode())
+            else: os.pwrite(fd, a[2].encode(), int(a[1]))
+        finally: os.close(fd)
+    elif op == "read":
+        with open(a[0], "rb") as f: return repr(f.read())
+    elif op == "truncate": os.truncate(a[0], int(a[1]))
+    elif op == "fallocate":
+        fd = os.open(a[0], os.O_WRONLY)
+        try: os.posix_fallocate(fd, int(a[1]), int(a[2]))
+        finally: os.close(fd)
+    elif op == "chmod": os.chmod(a[0], int(a[1], 8))
+    elif op == "chown": os.chown(a[0], int(a[1]), int(a[2]))
+    elif op == "utime": os.utime(a[0], (int(a[1]), int(a[1])))
+    elif op == "setxattr": os.setxattr(a[0], a[1], a[2].encode())
+    elif op == "getxattr": return os.getxattr(a[0], a[1]).decode(errors="backslashreplace")
+    elif op == "removexattr": os.removexattr(a[0], a[1])
+    elif op == "listxattr": return " ".join(sorted(os.listxattr(a[0]))) or "(none)"
+    elif op == "stat":
+        st = os.lstat(a[0])
+        return "%o %d %d" % (st.st_mode, st.st_size, st.st_nlink)
+    else: sys.exit("sysops: unknown op " + op)
+    return "OK"
+for arg in sys.argv[1:]:
+    w = arg.split(" ")
+    try:
+        res = run(w[0], w[1:])
+    except OSError as e:
+        res = errno.errorcode.get(e.errno, str(e.errno))
+    print("%s: %s" % (arg, res))
+'
+sysops() {
+    hpy -c "$SYSOPS_PY" "$@"
+}
+
+# tree_file PATH FMT [MODE [UID:GID]]: upper_tree's line for a regular file
+# PATH holding what printf FMT prints (FMT "-": what is on stdin; default
+# mode 644, owner 0:0)
+tree_file() {
+    _tf=$(mktemp)
+    # shellcheck disable=SC2059
+    if [ "$2" = - ]; then cat > "$_tf"; else printf "$2" > "$_tf"; fi
+    echo "$1 f ${3:-644} ${4:-0:0} $(wc -c < "$_tf") $(md5sum < "$_tf" | cut -c1-32)"
+    rm -f "$_tf"
+}
+# md5_of FMT: the md5 of what printf FMT prints
+md5_of() {
+    # shellcheck disable=SC2059
+    printf "$1" | md5sum | cut -c1-32
 }
 
 cleanup() {

@@ -832,6 +832,20 @@ unsafe extern "C" fn listxattr_cb<U: InodeOperations>(
     }
 }
 
+/// The arguments of a directory operation on `dentry` in `dir`.
+///
+/// # Safety
+///
+/// `dir` must be one of our initialised inodes with data `D`, and both must stay referenced
+/// for `'a` (the VFS holds them for the call).
+unsafe fn dir_and_dentry<'a, D>(
+    dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
+) -> (&'a InodeWith<D>, &'a Dentry) {
+    // SAFETY: the caller's promise.
+    unsafe { (InodeWith::<D>::from_raw(dir), Dentry::from_raw(dentry)) }
+}
+
 /// # Safety
 ///
 /// Only called by the VFS as `->create` of one of our directories (locked), with a negative
@@ -843,12 +857,7 @@ unsafe extern "C" fn create_cb<U: InodeOperations>(
     mode: bindings::umode_t,
 ) -> c_int {
     // SAFETY: `dir` is one of our initialised inodes and `dentry` is held, for the call.
-    let (dir, d) = unsafe {
-        (
-            InodeWith::<U::Data>::from_raw(dir),
-            Dentry::from_raw(dentry),
-        )
-    };
+    let (dir, d) = unsafe { dir_and_dentry::<U::Data>(dir, dentry) };
     from_result(|| U::create(dir, d, u32::from(mode)).map(|()| 0))
 }
 
@@ -862,12 +871,7 @@ unsafe extern "C" fn mkdir_cb<U: InodeOperations>(
     mode: bindings::umode_t,
 ) -> *mut bindings::dentry {
     // SAFETY: as in `create_cb`.
-    let (dir, d) = unsafe {
-        (
-            InodeWith::<U::Data>::from_raw(dir),
-            Dentry::from_raw(dentry),
-        )
-    };
+    let (dir, d) = unsafe { dir_and_dentry::<U::Data>(dir, dentry) };
     match U::mkdir(dir, d, u32::from(mode)) {
         // NULL: the dentry passed in was instantiated.
         Ok(()) => core::ptr::null_mut(),
@@ -886,12 +890,7 @@ unsafe extern "C" fn mknod_cb<U: InodeOperations>(
     rdev: bindings::dev_t,
 ) -> c_int {
     // SAFETY: as in `create_cb`.
-    let (dir, d) = unsafe {
-        (
-            InodeWith::<U::Data>::from_raw(dir),
-            Dentry::from_raw(dentry),
-        )
-    };
+    let (dir, d) = unsafe { dir_and_dentry::<U::Data>(dir, dentry) };
     from_result(|| U::mknod(dir, d, u32::from(mode), rdev).map(|()| 0))
 }
 
@@ -944,12 +943,7 @@ unsafe extern "C" fn unlink_cb<U: InodeOperations>(
     dentry: *mut bindings::dentry,
 ) -> c_int {
     // SAFETY: as in `create_cb`.
-    let (dir, d) = unsafe {
-        (
-            InodeWith::<U::Data>::from_raw(dir),
-            Dentry::from_raw(dentry),
-        )
-    };
+    let (dir, d) = unsafe { dir_and_dentry::<U::Data>(dir, dentry) };
     from_result(|| U::unlink(dir, d).map(|()| 0))
 }
 
@@ -961,12 +955,7 @@ unsafe extern "C" fn rmdir_cb<U: InodeOperations>(
     dentry: *mut bindings::dentry,
 ) -> c_int {
     // SAFETY: as in `create_cb`.
-    let (dir, d) = unsafe {
-        (
-            InodeWith::<U::Data>::from_raw(dir),
-            Dentry::from_raw(dentry),
-        )
-    };
+    let (dir, d) = unsafe { dir_and_dentry::<U::Data>(dir, dentry) };
     from_result(|| U::rmdir(dir, d).map(|()| 0))
 }
 
