@@ -183,7 +183,13 @@ fn create_over_whiteout(
     let is_dir = what.is_dir();
     let placed = (|| {
         if is_dir {
-            fs.xattrs.set_opaque(&upper.mnt, &temp).map_err(|_| EIO)?;
+            fs.xattrs.set_opaque(&upper.mnt, &temp).map_err(|e| {
+                if e == EOPNOTSUPP {
+                    EIO
+                } else {
+                    e
+                }
+            })?;
         }
         let flags = if is_dir { rename_flags::EXCHANGE } else { 0 };
         Renaming::by_dentries(&upper.mnt, &upper.work, &temp, upper_dir, whiteout, flags)?.rename()
@@ -417,14 +423,15 @@ pub(crate) fn rename(
         return Err(ESTALE);
     }
     // A directory moved into a merged directory must not let same-named lower directories
-    // show through it.
+    // show through it. An upper filesystem without xattrs gets EXDEV, as in overlayfs, so
+    // that `mv` copies instead; other errors are passed on.
     if old_is_dir
         && !new_dir.data().lowers.is_empty()
         && fs.xattrs.dir_mark(&upper.mnt, rename.source()) != DirMark::Opaque
     {
         fs.xattrs
             .set_opaque(&upper.mnt, rename.source())
-            .map_err(|_| EXDEV)?;
+            .map_err(|e| if e == EOPNOTSUPP { EXDEV } else { e })?;
     }
     if exchange
         && new_is_dir
@@ -433,7 +440,7 @@ pub(crate) fn rename(
     {
         fs.xattrs
             .set_opaque(&upper.mnt, rename.target())
-            .map_err(|_| EXDEV)?;
+            .map_err(|e| if e == EOPNOTSUPP { EXDEV } else { e })?;
     }
     rename.rename()?;
     let whiteout: Option<ARef<Dentry>> = remove_whiteout.then(|| rename.target().into());

@@ -5,7 +5,7 @@
 # must fail with an errno (never crash or leak: the harness checks the kernel
 # log and kmemleak) and, for rovl, say why in a line starting "rovl:".
 . "$(dirname "$0")/lib.sh"
-plan 9
+plan 11
 setup
 if ! have_hpy; then
     for c in 1 2 3 4 5 6 7 8 9; do skip "mount option case $c" "no host python"; done
@@ -137,6 +137,34 @@ def by_fsconfig(o):
         return 0
     finally:
         os.close(fd)
+if len(sys.argv) > 4 and sys.argv[4] == "writable":
+    # upperdir= and workdir= too: good pairs (per filesystem, so the two never share an
+    # upper), and bad ones: missing, files, the mount point, inside a lower layer, a lower
+    # inside them, on another filesystem, relative, the same directory twice.
+    U, W = T + "/up-" + fstype, T + "/wk-" + fstype
+    for d in (U, W):
+        os.makedirs(d, exist_ok=True)
+    ups = [U, U, U, T + "/nope", T + "/c/fc", M, T + "/a/d", T, "/proc", "relative", W, ""]
+    wks = [W, W, W, T + "/nope", U, U + "/x", "/sys", "", T + "/c/fc"]
+    keys[:] = ["lowerdir", "lowerdir", "upperdir", "workdir", "lowerdir+", "bogus", "volatile",
+               "index", "upperdir", "workdir"]
+    plain_layer_list = layer_list
+    def layer_list():
+        return plain_layer_list()
+    def opts():
+        parts = []
+        for _ in range(rng.choice([2, 3, 3, 4, 5])):
+            k = rng.choice(keys)
+            if k == "upperdir":
+                v = rng.choice(ups)
+            elif k == "workdir":
+                v = rng.choice(wks)
+            elif k.startswith("lowerdir"):
+                v = layer_list()
+            else:
+                v = rng.choice(["", "on", "off", "x"])
+            parts.append(k + ("=" + v if rng.random() < 0.92 else ""))
+        return ",".join(parts)
 seen = set()
 for i in range(int(sys.argv[3])):
     e = (by_mount if mode == "mount" else by_fsconfig)(opts())
@@ -150,6 +178,12 @@ check "fuzzed mount(2) option strings: the same set of outcomes" \
 check "fuzzed fsconfig calls: the same set of outcomes" \
     "$(run_on overlay 'hpy -c "$FUZZ" overlay fsconfig 400')" \
     'hpy -c "$FUZZ" $FSTYPE fsconfig 400'
+check "fuzzed writable mount(2) option strings (upperdir, workdir): the same set of outcomes" \
+    "$(run_on overlay 'hpy -c "$FUZZ" overlay mount 300 writable')" \
+    'hpy -c "$FUZZ" $FSTYPE mount 300 writable'
+check "fuzzed writable fsconfig calls (upperdir, workdir): the same set of outcomes" \
+    "$(run_on overlay 'hpy -c "$FUZZ" overlay fsconfig 300 writable')" \
+    'hpy -c "$FUZZ" $FSTYPE fsconfig 300 writable'
 check_rovl "fuzzed option strings: every rejected rovl mount logged a 'rovl:' line" "ok" \
     'before=$(dmesg | grep -c "rovl: "); n=$(hpy -c "
 import ctypes, os, random
