@@ -13,7 +13,7 @@ KFLAVOUR ?= test
 KBUILD_ARGS = LLVM=-19 RUSTC=$(RUSTC) BINDGEN=$(BINDGEN) RUST_LIB_SRC=$(RUST_LIB_SRC) \
 	CLIPPY_DRIVER=/usr/bin/clippy-driver RUSTFMT=/usr/bin/rustfmt
 
-.PHONY: all modules clean test run stress bench clippy fmt kernel
+.PHONY: all modules clean test run stress clippy fmt kernel
 
 all: modules
 
