@@ -430,8 +430,17 @@ def random_faults(fs, mnt, upper, work, lowers, out, secs, prob):
     injected = {}
     for cap in ("failslab", "fail_page_alloc"):
         injected[cap] = budget - int(_rfile("%s/%s/times" % (DBG, cap)))
+    # Probabilities first: with task-filter back to N while a probability is still set,
+    # every task in the guest would get faults (init included, which then dies).
     for p, v in knobs.items():
-        _wfile(p, v)
+        if p.endswith("/probability"):
+            _wfile(p, 0)
+    for p, v in knobs.items():
+        if not p.endswith("/probability"):
+            _wfile(p, v)
+    for p, v in knobs.items():
+        if p.endswith("/probability"):
+            _wfile(p, v)
     flt.restore()
     lines = []
     r = json.loads(buf) if buf else None
