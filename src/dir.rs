@@ -83,8 +83,11 @@ pub(crate) fn create(dir: &InodeWith<RovlInode>, dentry: &Dentry, what: NewObjec
         Ok(new) => new,
         Err(e) => {
             // Without an inode the new object cannot be shown: take it back, so that the
-            // merged view stays what the failed call left it.
+            // merged view stays what the failed call left it. Should that fail too, the
+            // negative dentry must not hide what is now in the upper layer: drop it, so the
+            // next lookup reads the layers afresh.
             undo_create(fs, dir, dentry, &upper);
+            dentry.drop_from_cache();
             return Err(e);
         }
     };

@@ -32,15 +32,6 @@ LOWER_BEFORE=$(run_on overlay "$LOWER_DIGEST")
 
 upper_mount
 
-# scenario DESC EXPECTED SNIPPET EXPECTED-UPPER: from an empty upper, SNIPPET
-# (run in $M) prints EXPECTED; then the upper layer is EXPECTED-UPPER
-scenario() {
-    upper_reset
-    check "$1" "$2" "cd \$M && { $3
-}"
-    check "$1: the upper layer" "$4" 'upper_tree $U'
-}
-
 # --- create -------------------------------------------------------------------
 scenario "create a file, dir, fifo, symlink and hard link in a merged directory" \
     "f g hl nd new p sl

@@ -42,15 +42,6 @@ LOWER_BEFORE=$(run_on overlay "$LOWER_DIGEST")
 
 upper_mount
 
-# scenario DESC EXPECTED SNIPPET EXPECTED-UPPER: from an empty upper, SNIPPET
-# (run in $M) prints EXPECTED; then the upper layer is EXPECTED-UPPER
-scenario() {
-    upper_reset
-    check "$1" "$2" "cd \$M && { $3
-}"
-    check "$1: the upper layer" "$4" 'upper_tree $U'
-}
-
 # --- copy-up ------------------------------------------------------------------
 COPYUP='sysops "open cu/open_w w" "open cu/open_rw rw" "open cu/open_a a" "truncate cu/trunc 4" \
             "chmod cu/chmod 600" "chown cu/chown 56 78" "utime cu/utime 1234567890" \

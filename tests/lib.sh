@@ -469,3 +469,12 @@ have_hpy() {
     fi
     return $_have_hpy
 }
+
+# scenario DESC EXPECTED SNIPPET EXPECTED-UPPER: from an empty upper, SNIPPET
+# (run in $M) prints EXPECTED; then the upper layer is EXPECTED-UPPER
+scenario() {
+    upper_reset
+    check "$1" "$2" "cd \$M && { $3
+}"
+    check "$1: the upper layer" "$4" 'upper_tree $U'
+}

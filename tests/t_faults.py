@@ -420,12 +420,7 @@ def random_faults(fs, mnt, upper, work, lowers, out, secs, prob):
         os.write(wfd, json.dumps({"ops": w.ops, "errs": w.errs, "unexpected": unexpected}).encode())
         os._exit(0)
     os.close(wfd)
-    buf = b""
-    while True:
-        b = os.read(rfd, 1 << 16)
-        if not b:
-            break
-        buf += b
+    buf = ts.read_to_eof(rfd)
     _, st = os.waitpid(pid, 0)
     injected = {}
     for cap in ("failslab", "fail_page_alloc"):

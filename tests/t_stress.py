@@ -46,7 +46,19 @@
 # (trusted.overlay.opaque=y, included).
 import errno, hashlib, json, mmap, os, random, signal, stat, sys, time
 
+
+def read_to_eof(fd):
+    """Everything a pipe delivers until its writers close it."""
+    buf = b""
+    while True:
+        b = os.read(fd, 1 << 16)
+        if not b:
+            return buf
+        buf += b
+
+
 # --- listings ------------------------------------------------------------------
+
 
 def _xattrs(p, raw=False):
     try:
@@ -795,12 +807,7 @@ def behind(mnt, layers, workers, secs, seed):
             os.kill(pid, signal.SIGKILL)
             os.close(rfd)
             continue
-        buf = b""
-        while True:
-            b = os.read(rfd, 1 << 16)
-            if not b:
-                break
-            buf += b
+        buf = read_to_eof(rfd)
         os.close(rfd)
         if buf:
             r = json.loads(buf)
