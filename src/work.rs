@@ -92,13 +92,25 @@ pub(crate) fn remove_tree(
 /// next mount. The caller holds write access to the upper mount.
 pub(crate) fn discard(fs: &RovlFs, upper: &UpperLayer, temp: &Dentry) {
     let _creds = fs.override_creds();
-    if let Err(e) = remove_tree(&upper.mnt, &upper.work, temp, &fs.creds, 0) {
+    // The failure that got us here (often a short allocation) may strike the cleanup too;
+    // a few more tries usually get through.
+    let mut last = Ok(());
+    for _ in 0..DISCARD_TRIES {
+        last = remove_tree(&upper.mnt, &upper.work, temp, &fs.creds, 0);
+        if last.is_ok() || !temp.is_positive() {
+            return;
+        }
+    }
+    if let Err(e) = last {
         pr_warn!(
             "rovl: cleanup of a temporary object failed ({})\n",
             e.to_errno()
         );
     }
 }
+
+/// How often [`discard`] tries to remove a temporary object.
+const DISCARD_TRIES: u32 = 4;
 
 /// Makes `workdir/work` ready at mount: removes what an earlier mount left there and makes
 /// it again, empty and with mode 0. Runs with the mounter's credentials.

@@ -86,6 +86,11 @@ impl Dentry {
         (!ptr.is_null()).then(|| unsafe { Inode::from_raw(ptr) })
     }
 
+    /// Whether the dentry names an object (it may have been removed meanwhile).
+    pub(crate) fn is_positive(&self) -> bool {
+        self.inode().is_some()
+    }
+
     /// The type recorded in `d_flags`.
     pub(crate) fn kind(&self) -> DentryType {
         // SAFETY: `d_flags` is a plain integer; the type bits are read once, as in C.
