@@ -122,7 +122,7 @@ fn copy_up_one(fs: &RovlFs, parent: &Dentry, dentry: &Dentry, with_data: bool) -
 /// name.
 fn make_object(upper: &UpperLayer, lower: &LowerEntry, attrs: &Attrs) -> Result<ARef<Dentry>> {
     let name = work::temp_name()?;
-    let op = DirOp::start_creating(&upper.mnt, &upper.work, &name)?;
+    let op = DirOp::start_creating(&upper.mnt, &upper.work, name.to_bytes())?;
     if op.dentry().inode().is_some() {
         return Err(EEXIST);
     }
@@ -203,7 +203,7 @@ fn copy_xattrs(fs: &RovlFs, upper: &UpperLayer, lower: &LowerEntry, temp: &Dentr
 }
 
 /// All xattr names of a real object, NUL-separated.
-pub(crate) fn list_all(dentry: &Dentry) -> Result<KVec<u8>> {
+fn list_all(dentry: &Dentry) -> Result<KVec<u8>> {
     loop {
         let size = vxattr::list(dentry, None)?;
         let mut buf = KVec::from_elem(0u8, size, GFP_KERNEL)?;

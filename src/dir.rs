@@ -177,7 +177,7 @@ fn create_over_whiteout(
     what: &NewObject<'_>,
 ) -> Result<ARef<Dentry>> {
     let temp = {
-        let op = DirOp::start_creating(&upper.mnt, &upper.work, &work::temp_name()?)?;
+        let op = DirOp::start_creating(&upper.mnt, &upper.work, work::temp_name()?.to_bytes())?;
         if op.dentry().inode().is_some() {
             return Err(EEXIST);
         }
@@ -260,7 +260,7 @@ fn replace_with_whiteout(
     victim: Option<&Dentry>,
 ) -> Result {
     let whiteout = {
-        let op = DirOp::start_creating(&upper.mnt, &upper.work, &work::temp_name()?)?;
+        let op = DirOp::start_creating(&upper.mnt, &upper.work, work::temp_name()?.to_bytes())?;
         if op.dentry().inode().is_some() {
             return Err(EEXIST);
         }
@@ -385,7 +385,7 @@ pub(crate) fn rename(
         }
     }
     let new_upper_now: Option<ARef<Dentry>> = match new_inode {
-        Some(n) if clear_new => Some(clear_empty(fs, upper, new_upper_dir, &new_name, n.data())?),
+        Some(n) if clear_new => Some(clear_empty(fs, upper, new_upper_dir, n.data())?),
         Some(n) => n.data().upper().map(ARef::from),
         None => None,
     };
@@ -469,20 +469,19 @@ pub(crate) fn rename(
     Ok(())
 }
 
-/// Replaces the upper directory at `name` in `upper_dir` (of the merged directory `data`,
+/// Replaces the upper directory in `upper_dir` (of the merged directory `data`,
 /// empty in the merged view but perhaps holding whiteouts) with an empty opaque one, by
 /// exchange, and removes the old one. Returns the new upper directory.
 fn clear_empty(
     fs: &RovlFs,
     upper: &UpperLayer,
     upper_dir: &Dentry,
-    name: &[u8],
     data: &RovlInode,
 ) -> Result<ARef<Dentry>> {
     let old = data.upper().ok_or(EIO)?;
     let attrs = crate::vfs::attr::Attrs::of(crate::vfs::PathRef::new(&upper.mnt, old))?;
     let temp = {
-        let op = DirOp::start_creating(&upper.mnt, &upper.work, &work::temp_name()?)?;
+        let op = DirOp::start_creating(&upper.mnt, &upper.work, work::temp_name()?.to_bytes())?;
         if op.dentry().inode().is_some() {
             return Err(EEXIST);
         }
@@ -499,7 +498,6 @@ fn clear_empty(
             old,
             rename_flags::EXCHANGE,
         )?;
-        let _ = name;
         rename.rename()
     })();
     if let Err(e) = placed {

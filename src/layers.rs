@@ -114,8 +114,7 @@ impl LayerStack {
     }
 
     /// Refuses a lower layer that is the upper or work directory or inside one, as overlayfs
-    /// does (an upper directory inside a lower layer is allowed). Warns, as overlayfs does,
-    /// about a lower layer that another mount uses as its upper or work directory.
+    /// does (an upper directory inside a lower layer is allowed).
     pub(crate) fn check_upper_overlap(
         &self,
         dirs: &[(&Dentry, &str)],

@@ -23,7 +23,7 @@ use crate::{
     },
 };
 use core::sync::atomic::{AtomicU32, Ordering};
-use kernel::{cred::Credential, prelude::*, sync::aref::ARef};
+use kernel::{cred::Credential, prelude::*, str::CString, sync::aref::ARef};
 
 /// The name of rovl's directory inside the user's workdir.
 pub(crate) const WORK_NAME: &[u8] = b"work";
@@ -33,21 +33,10 @@ const MAX_CLEANUP_DEPTH: u32 = 16;
 
 /// A fresh name for a temporary object in the work directory: `#` and a hex counter, as
 /// overlayfs names them. Names may repeat after wrapping; the objects never live that long.
-pub(crate) fn temp_name() -> Result<KVec<u8>> {
+pub(crate) fn temp_name() -> Result<CString> {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
-    let mut name = KVec::with_capacity(9, GFP_KERNEL)?;
-    name.push(b'#', GFP_KERNEL)?;
-    let digits = b"0123456789abcdef";
-    let mut started = false;
-    for shift in (0..8).rev() {
-        let d = (n >> (shift * 4)) & 0xf;
-        if d != 0 || started || shift == 0 {
-            started = true;
-            name.push(digits[d as usize], GFP_KERNEL)?;
-        }
-    }
-    Ok(name)
+    CString::try_from_fmt(fmt!("#{n:x}"))
 }
 
 /// The names in the real directory `dir` on `mnt`, without `.` and `..`.

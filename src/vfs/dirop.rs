@@ -240,8 +240,8 @@ impl Drop for DirOp<'_> {
 /// `rd` was filled by a successful `start_renaming*()` call, so `end_renaming()` must and may
 /// be called on it exactly once (on drop).
 pub(crate) struct Renaming<'a> {
-    mnt: &'a Mount,
     rd: bindings::renamedata,
+    _mnt: core::marker::PhantomData<&'a Mount>,
 }
 
 impl<'a> Renaming<'a> {
@@ -277,7 +277,10 @@ impl<'a> Renaming<'a> {
         // SAFETY: the parents are referenced by the caller; the qstrs outlive the call.
         to_result(unsafe { bindings::start_renaming(&mut rd, 0, &mut old_q, &mut new_q) })?;
         // INVARIANT: `start_renaming` succeeded.
-        Ok(Self { mnt, rd })
+        Ok(Self {
+            rd,
+            _mnt: core::marker::PhantomData,
+        })
     }
 
     /// Locks for renaming the known dentry `old` (a child of `old_parent`) to `new_name` in
@@ -297,7 +300,10 @@ impl<'a> Renaming<'a> {
             bindings::start_renaming_dentry(&mut rd, 0, old.as_raw(), &mut new_q)
         })?;
         // INVARIANT: `start_renaming_dentry` succeeded.
-        Ok(Self { mnt, rd })
+        Ok(Self {
+            rd,
+            _mnt: core::marker::PhantomData,
+        })
     }
 
     /// Locks for renaming the known dentry `old` (in `old_parent`) onto the known dentry `new`
@@ -316,7 +322,10 @@ impl<'a> Renaming<'a> {
             bindings::start_renaming_two_dentries(&mut rd, old.as_raw(), new.as_raw())
         })?;
         // INVARIANT: `start_renaming_two_dentries` succeeded.
-        Ok(Self { mnt, rd })
+        Ok(Self {
+            rd,
+            _mnt: core::marker::PhantomData,
+        })
     }
 
     /// The source dentry.
@@ -333,7 +342,6 @@ impl<'a> Renaming<'a> {
 
     /// Does the rename (`vfs_rename`).
     pub(crate) fn rename(&mut self) -> Result {
-        let _ = self.mnt;
         // SAFETY: both parents are locked and both dentries referenced (type invariant).
         to_result(unsafe { bindings::vfs_rename(&mut self.rd) })
     }
