@@ -115,6 +115,10 @@ fn copy_up_one(fs: &RovlFs, parent: &Dentry, dentry: &Dentry, with_data: bool) -
     }
     inode.inode().copy_attrs_from(temp.inode().ok_or(EIO)?);
     data.set_upper(temp);
+    // The parent now lists the upper object (its inode number), and a directory copied up
+    // has a layer more to list.
+    of_dentry(parent)?.data().listing_changed();
+    data.listing_changed();
     Ok(())
 }
 

@@ -27,7 +27,7 @@ use crate::{
     work,
     xattr::DirMark,
 };
-use kernel::{prelude::*, sync::aref::ARef};
+use kernel::{prelude::*, sync::aref::ARef, types::ScopeGuard};
 
 /// What to make in a directory.
 pub(crate) enum NewObject<'a> {
@@ -59,6 +59,7 @@ impl NewObject<'_> {
 
 /// Creates `what` for the negative `dentry` in the merged directory `dir`.
 pub(crate) fn create(dir: &InodeWith<RovlInode>, dentry: &Dentry, what: NewObject<'_>) -> Result {
+    let _changed = listing_changed(dir);
     if let NewObject::Special(mode, rdev) = what {
         // A whiteout cannot be made through the overlay, as in overlayfs.
         if mode & S_IFMT == S_IFCHR && rdev == 0 {
@@ -122,6 +123,7 @@ fn undo_create(fs: &RovlFs, dir: &InodeWith<RovlInode>, dentry: &Dentry, upper: 
 
 /// Gives the negative `dentry` in `dir` the name `old` has, as a hard link.
 pub(crate) fn link(old: &Dentry, dir: &InodeWith<RovlInode>, dentry: &Dentry) -> Result {
+    let _changed = listing_changed(dir);
     let fs = fs_of(dir.inode().sb())?;
     copy_up::copy_up(old)?;
     copy_up::copy_up(&dentry.parent())?;
@@ -210,6 +212,7 @@ fn create_over_whiteout(
 
 /// `unlink` (`is_dir` false) and `rmdir` of `dentry` in `dir`.
 pub(crate) fn remove(dir: &InodeWith<RovlInode>, dentry: &Dentry, is_dir: bool) -> Result {
+    let _changed = listing_changed(dir);
     let fs = fs_of(dir.inode().sb())?;
     let upper = fs.layers.upper.as_ref().ok_or(EROFS)?;
     let victim = of_dentry(dentry)?;
@@ -304,6 +307,12 @@ fn same_inode(a: Option<&Inode>, b: Option<&Inode>) -> bool {
     }
 }
 
+/// Marks `dir`'s kept listing out of date once the change the caller is making is over,
+/// whether it succeeds or not.
+fn listing_changed(dir: &InodeWith<RovlInode>) -> ScopeGuard<&RovlInode, fn(&RovlInode)> {
+    ScopeGuard::new_with_data(dir.data(), RovlInode::listing_changed)
+}
+
 /// The parent's times changed with its upper directory.
 fn dir_changed(dir: &InodeWith<RovlInode>) {
     if let Some(real) = dir.data().upper().and_then(|u| u.inode()) {
@@ -325,6 +334,7 @@ pub(crate) fn rename(
     if flags & !(rename_flags::NOREPLACE | rename_flags::EXCHANGE) != 0 {
         return Err(EINVAL);
     }
+    let _changed = (listing_changed(old_dir), listing_changed(new_dir));
     let exchange = flags & rename_flags::EXCHANGE != 0;
     let fs = fs_of(old_dir.inode().sb())?;
     let upper = fs.layers.upper.as_ref().ok_or(EROFS)?;

@@ -13,15 +13,15 @@ use crate::{
     copy_up, dir,
     file::RegularFile,
     lookup,
-    readdir::Directory,
+    readdir::{DirCache, Directory},
     super_block::{fs_of, Rovl, RovlFs},
     vfs::{
         attr::{valid, Iattr},
         inode::{
             self as vinode, may, DelayedCall, IgetResult, InodeOperations, InodeOps, LinkTarget,
         },
-        Dentry, FileOps, Inode, InodeKind, InodeParams, InodeWith, Kstat, Mount, PathRef,
-        SuperBlock,
+        Dentry, FileOps, Inode, InodeDentry, InodeDestroying, InodeKind, InodeParams, InodeWith,
+        Kstat, Mount, PathRef, SuperBlock,
     },
     xattr,
 };
@@ -35,12 +35,15 @@ use kernel::{
 pub(crate) struct LowerEntry {
     /// Index of the layer in the stack (0 is the top lower layer).
     pub(crate) layer: usize,
-    pub(crate) dentry: ARef<Dentry>,
+    pub(crate) dentry: InodeDentry,
 }
 
 impl LowerEntry {
     pub(crate) fn new(layer: usize, dentry: ARef<Dentry>) -> Self {
-        Self { layer, dentry }
+        Self {
+            layer,
+            dentry: InodeDentry::new(dentry),
+        }
     }
 
     /// The real object as a path on its layer's private mount.
@@ -75,13 +78,15 @@ type CopyUpLock = Pin<KBox<Mutex<()>>>;
 pub(crate) struct RovlInode {
     /// The object in the upper layer: set when it is found there or made there (created or
     /// copied up), and never changed afterwards.
-    upper: SetOnce<ARef<Dentry>>,
+    upper: SetOnce<InodeDentry>,
     /// The real objects in the lower layers, top layer first. A directory lists every
     /// layer's directory of the same name down to the first opaque one; any other type has
     /// at most one, and none once it is found in the upper layer.
     pub(crate) lowers: KVec<LowerEntry>,
     /// Held while the object is copied up.
     pub(crate) copy_up_lock: CopyUpLock,
+    /// For a directory: its merged listing and version.
+    dir_cache: Option<Pin<KBox<DirCache>>>,
 }
 
 impl RovlInode {
@@ -89,10 +94,11 @@ impl RovlInode {
         upper: Option<ARef<Dentry>>,
         lowers: KVec<LowerEntry>,
         stack_depth: i32,
+        is_dir: bool,
     ) -> Result<Self> {
         let upper_slot = SetOnce::new();
         if let Some(u) = upper {
-            upper_slot.populate(u);
+            upper_slot.populate(InodeDentry::new(u));
         }
         // One lock class per stacking depth: rovl stacked on rovl copies up in the lower
         // mount while holding the upper mount's lock.
@@ -105,6 +111,7 @@ impl RovlInode {
             upper: upper_slot,
             lowers,
             copy_up_lock,
+            dir_cache: if is_dir { Some(DirCache::new()?) } else { None },
         })
     }
 
@@ -116,7 +123,34 @@ impl RovlInode {
     /// Records the object just made in the upper layer for this one; returns `false` if it
     /// had one already.
     pub(crate) fn set_upper(&self, upper: ARef<Dentry>) -> bool {
-        self.upper.populate(upper)
+        self.upper.populate(InodeDentry::new(upper))
+    }
+
+    /// A directory's listing cache (`None` for other types).
+    pub(crate) fn dir_cache(&self) -> Option<&DirCache> {
+        self.dir_cache.as_deref()
+    }
+
+    /// Notes a change of the names in this directory (or of what they name) made through
+    /// the mount, so that its kept listing is read again.
+    pub(crate) fn listing_changed(&self) {
+        if let Some(cache) = self.dir_cache() {
+            cache.changed();
+        }
+    }
+
+    /// Drops the references on the real objects as the inode is destroyed (RCU walkers may
+    /// still read them until it is freed).
+    pub(crate) fn release(&self, destroying: &InodeDestroying) {
+        if let Some(cache) = self.dir_cache() {
+            cache.forget();
+        }
+        if let Some(upper) = self.upper.as_ref() {
+            upper.release(destroying);
+        }
+        for lower in self.lowers.iter() {
+            lower.dentry.release(destroying);
+        }
     }
 
     /// The object whose attributes and data the merged object shows: the topmost.
@@ -187,7 +221,8 @@ pub(crate) fn get(
         None => key_inode,
     };
     let mut params = InodeParams::copy_of(real);
-    let kind = if real.is_dir() {
+    let is_dir = real.is_dir();
+    let kind = if is_dir {
         if !fs.layers.same_fs() {
             // Real inode numbers of different filesystems may collide; directories then get
             // numbers of their own, as overlayfs gives them (xino=off).
@@ -201,7 +236,7 @@ pub(crate) fn get(
     } else {
         InodeKind::Special(&SPECIAL_IOPS)
     };
-    let data = RovlInode::new(upper, lowers, sb.stack_depth())?;
+    let data = RovlInode::new(upper, lowers, sb.stack_depth(), is_dir)?;
     Ok(new.init(&params, kind, data))
 }
 
@@ -213,15 +248,20 @@ pub(crate) fn of_dentry(dentry: &Dentry) -> Result<&InodeWith<RovlInode>> {
 /// Permission as overlayfs.rst describes it: the caller against the overlay inode's
 /// attributes, then the mounter against the real inode.
 fn permission(inode: &InodeWith<RovlInode>, mask: i32) -> Result {
-    if mask & may::NOT_BLOCK != 0 {
-        // RCU walk: the real stack is released in `destroy_inode`, before an RCU grace
-        // period, so it must not be followed here. Ask for a ref-walk instead.
-        return Err(ECHILD);
-    }
-    vinode::generic_permission(inode.inode(), mask)?;
+    // This also runs in RCU walk (`may::NOT_BLOCK`): nothing here sleeps or takes a
+    // reference, and the real objects stay readable while walkers may see the inode.
     let fs = fs_of(inode.inode().sb())?;
     let real = inode.data().real(fs)?;
-    let real_inode = real.inode()?;
+    let Some(real_inode) = real.dentry.inode() else {
+        // Only an inode on its way out (its real dentry released, see `InodeDentry`), met
+        // in RCU walk: ref-walk will not find it.
+        return Err(if mask & may::NOT_BLOCK != 0 {
+            ECHILD
+        } else {
+            EIO
+        });
+    };
+    vinode::generic_permission(inode.inode(), mask)?;
     let mut mask = mask;
     if !real.is_upper && mask & may::WRITE != 0 && !is_special(real_inode) {
         // Writes never reach a lower object (it is copied up first), so the mounter only

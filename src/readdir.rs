@@ -3,68 +3,131 @@
 //! Listing directories. Mirrors `fs/overlayfs/readdir.c`.
 //!
 //! A directory that exists in one layer only is listed straight from the real directory.
-//! A merged directory is listed from a cache built on the first read of each open
-//! directory (and again after a rewind): every name once, top layer first, with whiteouts
-//! and the names they hide left out.
+//! A merged directory is listed from a merged listing: every name once, top layer first,
+//! with whiteouts and the names they hide left out. The listing is read on the first read
+//! of an open directory and kept on the inode for later opens, until the directory changes
+//! through the mount or one of its real directories changes behind it (their `i_version`
+//! change counters tell; on a filesystem without them, such as 9p, each open reads the
+//! layers again, as overlayfs does).
 
 #![deny(unsafe_code)]
 
 use crate::{
     file::{llseek_real, oflags},
     inode::RovlInode,
-    super_block::{fs_of, RovlFs},
+    super_block::{fs_of, Rovl, RovlFs},
     vfs::{
         file::{self as vfile, FileOperations},
         namei,
         readdir::{self as vreaddir, DirContext, RealEntry},
-        CredGuard, Dentry, InodeWith, Mount, PathRef,
+        CredGuard, Dentry, Inode, InodeWith, Mount, PathRef,
     },
     xattr::{DirMark, OverlayXattrs},
 };
+use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::{
-    cred::Credential, fs::File, new_mutex, prelude::*, rbtree::RBTree, sync::aref::ARef,
-    sync::Mutex,
+    cred::Credential,
+    fs::File,
+    new_spinlock,
+    prelude::*,
+    sync::{aref::ARef, Arc, SpinLock},
 };
 
 /// `DT_CHR` of `struct linux_dirent64`.
 const DT_CHR: u32 = 2;
 const DT_REG: u32 = 8;
 
-/// A directory entry name, ordered bytewise, as the key of the merge tree.
-#[derive(PartialEq, Eq)]
-struct NameKey(KVec<u8>);
-
-impl NameKey {
-    fn new(name: &[u8]) -> Result<Self> {
-        let mut v = KVec::with_capacity(name.len(), GFP_KERNEL)?;
-        v.extend_from_slice(name, GFP_KERNEL)?;
-        Ok(Self(v))
-    }
+/// The merged listing of a directory: every visible name once, in the order overlayfs lists
+/// them. Built on the first read of an open directory and kept on the inode, for the next
+/// opens, until the directory changes through the mount (`DirCache::changed`).
+pub(crate) struct Listing {
+    /// The directory's `DirCache` version the listing was read at.
+    version: u64,
+    /// The change cookies of the real directories (top first) from before they were read,
+    /// or `None` if one of them has none: then the listing is not kept for other opens,
+    /// since a change made to a layer behind the mount could not be told.
+    cookies: Option<KVec<u64>>,
+    /// All names, back to back; entries point into it (one allocation for all names).
+    names: KVVec<u8>,
+    entries: KVVec<ListEntry>,
 }
 
-impl PartialOrd for NameKey {
-    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for NameKey {
-    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
-        self.0[..].cmp(&other.0[..])
-    }
-}
-
-/// One entry of a merged directory listing.
-struct MergedEntry {
-    name: KVec<u8>,
+#[derive(Clone, Copy)]
+struct ListEntry {
+    start: usize,
+    len: usize,
     ino: u64,
     dtype: u32,
-    /// A whiteout: hides the name below, is not listed.
-    whiteout: bool,
 }
 
-/// The merged listing of an open directory: `None` until the first read after open or rewind.
-type MergeCache = Pin<KBox<Mutex<Option<KVVec<MergedEntry>>>>>;
+impl Listing {
+    fn name(&self, e: &ListEntry) -> &[u8] {
+        &self.names[e.start..e.start + e.len]
+    }
+}
+
+/// What a directory inode keeps for listing: its merged listing, if it has been read, and a
+/// version that every change of the directory through the mount advances.
+#[pin_data]
+pub(crate) struct DirCache {
+    version: AtomicU64,
+    #[pin]
+    listing: SpinLock<Option<Arc<Listing>>>,
+}
+
+impl DirCache {
+    pub(crate) fn new() -> Result<Pin<KBox<Self>>> {
+        KBox::pin_init(
+            pin_init!(Self {
+                version: AtomicU64::new(0),
+                listing <- new_spinlock!(None, "rovl_dir_listing"),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// Notes that names in the directory (or their identities) changed: listings read before
+    /// are not used again. Called after the change, so a listing read meanwhile is stale too.
+    pub(crate) fn changed(&self) {
+        self.version.fetch_add(1, Ordering::AcqRel);
+        self.forget();
+    }
+
+    /// Drops the kept listing (when the inode is destroyed, or is out of date).
+    pub(crate) fn forget(&self) {
+        let old = self.listing.lock().take();
+        // Dropped outside the lock: freeing a large listing may sleep.
+        drop(old);
+    }
+
+    fn current(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
+    }
+
+    /// The kept listing, if it is still current.
+    fn get(&self) -> Option<Arc<Listing>> {
+        let version = self.current();
+        self.listing
+            .lock()
+            .as_ref()
+            .filter(|l| l.version == version)
+            .cloned()
+    }
+
+    fn keep(&self, listing: &Arc<Listing>) {
+        if listing.cookies.is_none() {
+            return;
+        }
+        let old = {
+            let mut slot = self.listing.lock();
+            if listing.version != self.current() {
+                return;
+            }
+            slot.replace(listing.clone())
+        };
+        drop(old);
+    }
+}
 
 /// One layer's directory of a merged directory, open for reading.
 struct MergedLayer {
@@ -84,11 +147,11 @@ pub(crate) struct OpenDir {
 enum DirKind {
     /// One real directory: forward to it.
     Real(ARef<File>),
-    /// Several: list from the merged cache (built on first read, dropped on rewind).
+    /// Several: list from the merged listing, taken from the inode or read on the first read
+    /// (and again on a rewind if the directory changed since).
     Merged {
-        layers: KVec<MergedLayer>,
-        xattrs: &'static OverlayXattrs,
-        cache: MergeCache,
+        flags: u32,
+        listing: Pin<KBox<SpinLock<Option<Arc<Listing>>>>>,
     },
 }
 
@@ -109,9 +172,8 @@ impl FileOperations for Directory {
         // so that whiteouts in it never show.
         let kind = if data.is_merged() || inode.inode().is_root() {
             DirKind::Merged {
-                layers: merged_layers(fs, data, flags)?,
-                xattrs: fs.xattrs,
-                cache: new_cache(inode.inode().sb().stack_depth())?,
+                flags,
+                listing: KBox::pin_init(new_spinlock!(None, "rovl_open_dir"), GFP_KERNEL)?,
             }
         } else {
             DirKind::Real(vreaddir::open_dir(data.real(fs)?.path(), flags, &fs.creds)?)
@@ -125,8 +187,9 @@ impl FileOperations for Directory {
     fn llseek(file: &File, data: &OpenDir, offset: i64, whence: i32) -> Result<i64> {
         match &data.kind {
             DirKind::Real(real) => llseek_real(file, real, &data.creds, offset, whence),
-            DirKind::Merged { cache, .. } => {
-                // Positions are indexes into the cache: SEEK_SET and SEEK_CUR only.
+            DirKind::Merged { .. } => {
+                // Positions are indexes into the listing: SEEK_SET and SEEK_CUR only. (A read
+                // from 0 takes a fresh look at the listing.)
                 let pos = match whence {
                     0 => offset,
                     1 => vfile::pos(file).checked_add(offset).ok_or(EINVAL)?,
@@ -135,36 +198,39 @@ impl FileOperations for Directory {
                 if pos < 0 {
                     return Err(EINVAL);
                 }
-                if pos == 0 {
-                    // A rewind reads the layers afresh, as overlayfs does.
-                    *cache.lock() = None;
-                }
                 vfile::set_pos(file, pos);
                 Ok(pos)
             }
         }
     }
 
-    fn iterate_shared(_file: &File, data: &OpenDir, ctx: &mut DirContext) -> Result {
+    fn iterate_shared(file: &File, data: &OpenDir, ctx: &mut DirContext) -> Result {
         let _creds = CredGuard::new(&data.creds);
         match &data.kind {
             DirKind::Real(real) => {
                 vfile::set_pos(real, ctx.pos());
                 vreaddir::iterate_dir(real, ctx)
             }
-            DirKind::Merged {
-                layers,
-                xattrs,
-                cache,
-            } => {
-                let mut cache = cache.lock();
-                if cache.is_none() || ctx.pos() == 0 {
-                    *cache = Some(read_merged(layers, xattrs)?);
-                }
-                let entries = cache.as_ref().ok_or(EIO)?;
+            DirKind::Merged { flags, listing } => {
+                // Reading from the start (the first read, or after a rewind) picks up the
+                // changes made since the listing was read, as in overlayfs.
+                let kept = match ctx.pos() {
+                    0 => None,
+                    _ => listing.lock().clone(),
+                };
+                let entries = match kept {
+                    Some(l) => l,
+                    None => {
+                        let dir = vfile::inode(file).own::<Rovl>().ok_or(EIO)?;
+                        let l = merged_listing(dir.inode(), dir.data(), *flags)?;
+                        let old = listing.lock().replace(l.clone());
+                        drop(old);
+                        l
+                    }
+                };
                 let mut index = usize::try_from(ctx.pos()).map_err(|_| EINVAL)?;
-                for entry in entries.iter().filter(|e| !e.whiteout).skip(index) {
-                    if !ctx.emit(&entry.name, entry.ino, entry.dtype) {
+                for entry in entries.entries.iter().skip(index) {
+                    if !ctx.emit(entries.name(entry), entry.ino, entry.dtype) {
                         break;
                     }
                     index += 1;
@@ -176,17 +242,60 @@ impl FileOperations for Directory {
     }
 }
 
-/// Opens every layer's directory of the merged directory `data`, top first.
-fn merged_layers(fs: &RovlFs, data: &RovlInode, flags: u32) -> Result<KVec<MergedLayer>> {
-    let mut layers = KVec::with_capacity(data.lowers.len() + 1, GFP_KERNEL)?;
+/// The merged listing of directory `data`: the one its inode keeps if that is current, or
+/// read from the layers (and kept).
+fn merged_listing(inode: &Inode, data: &RovlInode, flags: u32) -> Result<Arc<Listing>> {
+    let cache = data.dir_cache().ok_or(ENOTDIR)?;
+    let fs = fs_of(inode.sb())?;
+    if let Some(l) = cache.get() {
+        // Nothing changed through the mount; and behind it?
+        if l.cookies.is_some() && l.cookies == layer_cookies(fs, data)? {
+            return Ok(l);
+        }
+    }
+    // Versions and cookies first: a change that lands while the layers are read makes the
+    // listing stale at once.
+    let version = cache.current();
+    let cookies = layer_cookies(fs, data)?;
+    let layers = merged_layers(fs, data, flags)?;
+    let mut listing = read_merged(&layers, fs.xattrs, version)?;
+    listing.cookies = cookies;
+    let l = Arc::new(listing, GFP_KERNEL)?;
+    cache.keep(&l);
+    Ok(l)
+}
+
+/// The change cookies of the real directories of `data`, top first; `None` if one of them
+/// has none (its filesystem keeps no `i_version`, as 9p).
+fn layer_cookies(fs: &RovlFs, data: &RovlInode) -> Result<Option<KVec<u64>>> {
+    let mut cookies = KVec::new();
+    for (_, dentry) in real_dirs(fs, data) {
+        match dentry.inode().and_then(|i| i.change_cookie()) {
+            Some(c) => cookies.push(c, GFP_KERNEL)?,
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(cookies))
+}
+
+/// The real directories of the merged directory `data`, top first, with their mounts.
+fn real_dirs<'a>(
+    fs: &'a RovlFs,
+    data: &'a RovlInode,
+) -> impl Iterator<Item = (&'a Mount, &'a Dentry)> + 'a {
     let upper = data.upper().zip(fs.layers.upper.as_ref());
-    let reals = Iterator::chain(
+    Iterator::chain(
         upper.map(|(d, l)| (&*l.mnt, d)).into_iter(),
         data.lowers
             .iter()
             .map(|l| (&*fs.layers.layer(l.layer).mnt, &*l.dentry)),
-    );
-    for (mnt, dentry) in reals {
+    )
+}
+
+/// Opens every layer's directory of the merged directory `data`, top first.
+fn merged_layers(fs: &RovlFs, data: &RovlInode, flags: u32) -> Result<KVec<MergedLayer>> {
+    let mut layers = KVec::with_capacity(data.lowers.len() + 1, GFP_KERNEL)?;
+    for (mnt, dentry) in real_dirs(fs, data) {
         let layer = MergedLayer {
             file: vreaddir::open_dir(PathRef::new(mnt, dentry), flags, &fs.creds)?,
             mnt: ARef::from(mnt),
@@ -203,10 +312,11 @@ fn merged_layers(fs: &RovlFs, data: &RovlInode, flags: u32) -> Result<KVec<Merge
 pub(crate) fn check_empty(fs: &RovlFs, data: &RovlInode) -> Result {
     let _creds = fs.override_creds();
     let layers = merged_layers(fs, data, oflags::DIRECTORY)?;
-    let entries = read_merged(&layers, fs.xattrs)?;
-    let visible = entries
+    let listing = read_merged(&layers, fs.xattrs, 0)?;
+    let visible = listing
+        .entries
         .iter()
-        .any(|e| !e.whiteout && e.name[..] != *b"." && e.name[..] != *b"..");
+        .any(|e| !matches!(listing.name(e), b"." | b".."));
     if visible {
         Err(ENOTEMPTY)
     } else {
@@ -214,93 +324,124 @@ pub(crate) fn check_empty(fs: &RovlFs, data: &RovlInode) -> Result {
     }
 }
 
-/// A new, empty merge cache. Its lock gets one lockdep class per stacking depth: rovl stacked
-/// on rovl takes the lower rovl's cache lock (inside `iterate_dir` of the lower directory)
-/// while holding its own, which lockdep would otherwise take for recursion.
-fn new_cache(stack_depth: i32) -> Result<MergeCache> {
-    Ok(if stack_depth > 1 {
-        KBox::pin_init(new_mutex!(None, "rovl_dir_cache_stacked"), GFP_KERNEL)?
-    } else {
-        KBox::pin_init(new_mutex!(None, "rovl_dir_cache"), GFP_KERNEL)?
-    })
-}
-
-/// Reads every layer of a merged directory, top first, into one list with each name once,
-/// taken from the topmost layer that has it. Whiteouts stay in the list (marked) so that they
-/// hide the names below them; they are skipped when listing.
+/// Reads every layer of a merged directory, top first, into one listing with each name once,
+/// taken from the topmost layer that has it; names whose topmost entry is a whiteout are left
+/// out.
 ///
 /// The order is overlayfs's, so that a listing reads the same under both: first every name
 /// the lowest layer has, in that layer's order, then the names only higher layers have, in
 /// the order they were met. This also keeps most offsets stable as upper entries come and go.
-fn read_merged(layers: &[MergedLayer], xattrs: &OverlayXattrs) -> Result<KVVec<MergedEntry>> {
+///
+/// Names go into one buffer and duplicates are found with a hash table of indexes, so that a
+/// large directory costs a few allocations rather than several per name.
+fn read_merged(layers: &[MergedLayer], xattrs: &OverlayXattrs, version: u64) -> Result<Listing> {
     // Large directories need large arrays: these may come from vmalloc.
-    let mut entries: KVVec<MergedEntry> = KVVec::new();
-    let mut by_name: RBTree<NameKey, usize> = RBTree::new();
-    // Indexes of the entries the lowest layer has, in its order.
-    let mut lowest_order: KVVec<usize> = KVVec::new();
-    let last = layers.len().saturating_sub(1);
+    let mut names: KVVec<u8> = KVVec::new();
+    let mut raw: KVVec<RawEntry> = KVVec::new();
     for (depth, layer) in layers.iter().enumerate() {
-        let first_new = entries.len();
         vreaddir::read_all(&layer.file, &mut |e: RealEntry<'_>| {
-            let name = NameKey::new(e.name)?;
-            let index = match by_name.get(&name) {
-                Some(&index) => index,
-                None => {
-                    let index = entries.len();
-                    let copy = NameKey::new(e.name)?;
-                    by_name.try_create_and_insert(name, index, GFP_KERNEL)?;
-                    entries.push(
-                        MergedEntry {
-                            name: copy.0,
-                            ino: e.ino,
-                            dtype: e.dtype,
-                            whiteout: false,
-                        },
-                        GFP_KERNEL,
-                    )?;
-                    index
-                }
-            };
-            if depth == last {
-                lowest_order.push(index, GFP_KERNEL)?;
-            }
+            let start = names.len();
+            names.extend_from_slice(e.name, GFP_KERNEL)?;
+            raw.push(
+                RawEntry {
+                    entry: ListEntry {
+                        start,
+                        len: e.name.len(),
+                        ino: e.ino,
+                        dtype: e.dtype,
+                    },
+                    depth,
+                    topmost: 0,
+                    in_lowest: false,
+                    whiteout: false,
+                },
+                GFP_KERNEL,
+            )?;
             Ok(())
         })?;
-        // A character device may be a whiteout (device 0/0), and so may an empty regular file
-        // in a directory marked for xattr whiteouts; only the inode can tell. Look these up
-        // once the real directory is no longer being read.
-        let maybe_whiteout =
-            |e: &MergedEntry| e.dtype == DT_CHR || (layer.xwhiteouts && e.dtype == DT_REG);
-        for entry in entries[first_new..]
-            .iter_mut()
-            .filter(|e| maybe_whiteout(e))
-        {
-            if let Some(real) = namei::lookup_positive(&layer.mnt, &entry.name, &layer.dentry)? {
-                entry.whiteout = xattrs.is_whiteout(&layer.mnt, &real);
+    }
+    let name = |e: &ListEntry| &names[e.start..e.start + e.len];
+    // Find each name's topmost entry (the first met) with a hash table of entry indexes:
+    // open addressing, at most half full.
+    let slots = (raw.len() * 2).next_power_of_two().max(16);
+    let mut table: KVVec<usize> = KVVec::from_elem(usize::MAX, slots, GFP_KERNEL)?;
+    let last = layers.len().saturating_sub(1);
+    for i in 0..raw.len() {
+        let entry = raw[i].entry;
+        let mut slot = name_hash(name(&entry)) & (slots - 1);
+        let top = loop {
+            let t = table[slot];
+            if t == usize::MAX {
+                table[slot] = i;
+                break i;
+            }
+            if name(&raw[t].entry) == name(&entry) {
+                break t;
+            }
+            slot = (slot + 1) & (slots - 1);
+        };
+        raw[i].topmost = top;
+        if raw[i].depth == last {
+            raw[top].in_lowest = true;
+        }
+    }
+    drop(table);
+    // A character device may be a whiteout (device 0/0), and so may an empty regular file in
+    // a directory marked for xattr whiteouts; only the inode can tell. Only the topmost entry
+    // of a name matters: it hides or shows the name.
+    for i in 0..raw.len() {
+        let e = &raw[i];
+        let layer = &layers[e.depth];
+        let maybe = e.topmost == i
+            && (e.entry.dtype == DT_CHR || (layer.xwhiteouts && e.entry.dtype == DT_REG));
+        if maybe {
+            if let Some(real) = namei::lookup_positive(&layer.mnt, name(&e.entry), &layer.dentry)? {
+                let whiteout = xattrs.is_whiteout(&layer.mnt, &real);
+                raw[i].whiteout = whiteout;
             }
         }
     }
-    // Reorder: the lowest layer's names first, then the rest in discovery order.
-    let mut in_lowest = KVVec::from_elem(false, entries.len(), GFP_KERNEL)?;
-    for &i in lowest_order.iter() {
-        in_lowest[i] = true;
-    }
-    let mut slots: KVVec<Option<MergedEntry>> = KVVec::with_capacity(entries.len(), GFP_KERNEL)?;
-    for e in entries.drain_all() {
-        slots.push(Some(e), GFP_KERNEL)?;
-    }
-    let mut ordered = KVVec::with_capacity(slots.len(), GFP_KERNEL)?;
-    for &i in lowest_order.iter() {
-        if let Some(e) = slots[i].take() {
-            ordered.push(e, GFP_KERNEL)?;
+    let mut entries: KVVec<ListEntry> = KVVec::with_capacity(raw.len(), GFP_KERNEL)?;
+    // The lowest layer's names first, each as the topmost layer has it...
+    for e in raw.iter().filter(|e| e.depth == last) {
+        let top = &raw[e.topmost];
+        if !top.whiteout {
+            entries.push(top.entry, GFP_KERNEL)?;
         }
     }
-    for (i, slot) in slots.iter_mut().enumerate() {
-        if !in_lowest[i] {
-            if let Some(e) = slot.take() {
-                ordered.push(e, GFP_KERNEL)?;
-            }
+    // ...then the names the lowest layer lacks, in the order they were met.
+    for (i, e) in raw.iter().enumerate() {
+        if e.topmost == i && !e.in_lowest && !e.whiteout {
+            entries.push(e.entry, GFP_KERNEL)?;
         }
     }
-    Ok(ordered)
+    Ok(Listing {
+        version,
+        cookies: None,
+        names,
+        entries,
+    })
+}
+
+/// FNV-1a: a cheap hash of a name, for finding duplicates across layers.
+fn name_hash(name: &[u8]) -> usize {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in name {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h as usize
+}
+
+/// An entry as read from one layer, before merging.
+struct RawEntry {
+    entry: ListEntry,
+    /// The layer's position, 0 the topmost.
+    depth: usize,
+    /// Index of the entry with the same name in the topmost layer that has it.
+    topmost: usize,
+    /// (For a topmost entry) whether the lowest layer has the name too.
+    in_lowest: bool,
+    /// (For a topmost entry) a whiteout: the name is not listed.
+    whiteout: bool,
 }

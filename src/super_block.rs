@@ -70,6 +70,10 @@ impl vfs::FileSystem for Rovl {
     type Data = RovlFs;
     type InodeData = RovlInode;
 
+    fn destroy_inode(data: &RovlInode, destroying: &vfs::InodeDestroying) {
+        data.release(destroying);
+    }
+
     fn parse_param(ctx: &mut Config, param: &Param<'_>, log: &FsContextLog<'_>) -> Result {
         ctx.parse(param, log)
     }

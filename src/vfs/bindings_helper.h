@@ -6,5 +6,6 @@
 #include <linux/backing-file.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
+#include <linux/iversion.h>
 #include <linux/namei.h>
 #include <linux/statfs.h>

@@ -189,3 +189,67 @@ impl PartialEq for Dentry {
     }
 }
 impl Eq for Dentry {}
+
+/// A reference to a dentry held by the private data of one of the stacking filesystem's
+/// inodes, and given up when that inode is destroyed rather than when it is freed.
+///
+/// Between the two, path walk in RCU mode may still reach the inode and read through this
+/// reference without taking one of its own, as the C stacking filesystems allow: the dentry's
+/// memory (and its inode's) is freed only after an RCU grace period, so a walker inside
+/// `rcu_read_lock` still finds a valid, possibly negative, dentry.
+///
+/// # Invariants
+///
+/// `dentry` points to a dentry whose memory stays valid for as long as `self` can be reached:
+/// while `held` is set, `self` owns one reference on it; once cleared (by [`Self::release`],
+/// only while the owning inode is destroyed), the only readers left are RCU walkers, inside
+/// the read-side critical section that keeps the dentry's memory alive.
+pub(crate) struct InodeDentry {
+    dentry: NonNull<Dentry>,
+    held: core::sync::atomic::AtomicBool,
+}
+
+// SAFETY: the reference is dropped with `dput`, which any thread may call; readers share
+// `&Dentry`, which is `Sync`.
+unsafe impl Send for InodeDentry {}
+// SAFETY: as above; `held` is atomic.
+unsafe impl Sync for InodeDentry {}
+
+impl InodeDentry {
+    pub(crate) fn new(dentry: ARef<Dentry>) -> Self {
+        // INVARIANT: the reference is handed over to `self`.
+        Self {
+            dentry: ARef::into_raw(dentry),
+            held: core::sync::atomic::AtomicBool::new(true),
+        }
+    }
+
+    /// Drops the reference while the owning inode is being destroyed (`_destroying`
+    /// proves it); RCU walkers may still read the dentry until the inode is freed.
+    pub(crate) fn release(&self, _destroying: &super::inode::InodeDestroying) {
+        if self.held.swap(false, core::sync::atomic::Ordering::AcqRel) {
+            // SAFETY: `self` owned this reference (type invariant); it is given up exactly
+            // once (the swap) and the memory stays readable for RCU walkers.
+            unsafe { Dentry::dec_ref(self.dentry) };
+        }
+    }
+}
+
+impl core::ops::Deref for InodeDentry {
+    type Target = Dentry;
+
+    fn deref(&self) -> &Dentry {
+        // SAFETY: valid for as long as `self` can be reached (type invariant).
+        unsafe { self.dentry.as_ref() }
+    }
+}
+
+impl Drop for InodeDentry {
+    fn drop(&mut self) {
+        // An inode that never got its data installed is dropped without being destroyed.
+        if *self.held.get_mut() {
+            // SAFETY: `self` still owns its reference (type invariant).
+            unsafe { Dentry::dec_ref(self.dentry) };
+        }
+    }
+}

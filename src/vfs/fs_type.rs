@@ -13,7 +13,7 @@
 use super::{
     bindings,
     dentry::Dentry,
-    inode::{Inode, InodeWith},
+    inode::{Inode, InodeDestroying, InodeWith},
     sb::{self, Kstatfs, NewSuperBlock, SuperBlock, SuperOps},
     seq::SeqFile,
     xattr::Handlers,
@@ -33,6 +33,13 @@ pub(crate) trait FileSystem: Sized + Send + Sync + 'static {
     type Data: Send + Sync;
     /// Per-inode data.
     type InodeData: Send + Sync + 'static;
+
+    /// Gives up what an inode's data holds (see [`InodeDentry`]) when the inode is destroyed.
+    /// The data itself is dropped an RCU grace period later, when the inode is freed, so
+    /// that path walk in RCU mode may still read it; dropping it then must not sleep.
+    ///
+    /// [`InodeDentry`]: super::dentry::InodeDentry
+    fn destroy_inode(_data: &Self::InodeData, _destroying: &InodeDestroying) {}
 
     /// Takes one mount option. Returns `ENOPARAM` for an unknown key.
     fn parse_param(ctx: &mut Self::Context, param: &Param<'_>, log: &FsContextLog<'_>) -> Result;

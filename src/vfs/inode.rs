@@ -5,7 +5,7 @@
 //! C headers: [`include/linux/fs.h`](srctree/include/linux/fs.h)
 
 use super::{
-    attr::Iattr, bindings, dentry::Dentry, file::FileOps, path::Mount, path::PathRef, sb,
+    attr::Iattr, bindings, dentry::Dentry, file::FileOps, path::Mount, path::PathRef,
     sb::SuperBlock,
 };
 use core::{cell::UnsafeCell, marker::PhantomData, ptr::NonNull};
@@ -118,6 +118,17 @@ impl Inode {
         }
     }
 
+    /// The inode's change counter, marked as seen so that the next change of the inode
+    /// advances it (`inode_query_iversion`); `None` if its filesystem keeps none. Equal
+    /// values mean nothing changed in between.
+    pub(crate) fn change_cookie(&self) -> Option<u64> {
+        if !self.sb().has_iversion() {
+            return None;
+        }
+        // SAFETY: a live inode; the function only updates `i_version` atomically.
+        Some(unsafe { bindings::inode_query_iversion(self.as_raw()) })
+    }
+
     pub(crate) fn sb(&self) -> &SuperBlock {
         // SAFETY: `i_sb` is set at allocation and never changes.
         unsafe { SuperBlock::from_raw(self.raw().i_sb) }
@@ -131,6 +142,10 @@ impl PartialEq for Inode {
 }
 impl Eq for Inode {}
 
+/// Proof that an inode of the stacking filesystem is being destroyed: no one holds it any
+/// more, but path walkers in RCU mode may still read it until it is freed.
+pub(crate) struct InodeDestroying(());
+
 /// An inode of the stacking filesystem itself, with its private data `D` beside it.
 ///
 /// The super block's `alloc_inode` allocates these, so `container_of` leads from any inode of
@@ -140,9 +155,9 @@ impl Eq for Inode {}
 ///
 /// - `key` is written only by `iget5_locked`'s `set` callback and read by its `test` callback,
 ///   both under `inode_hash_lock`.
-/// - `data` is `Some` from the moment the inode leaves `I_NEW` until `evict_inode`; it is
-///   written only while the inode is `I_NEW` (no one else can use it) or being evicted (no one
-///   else holds it).
+/// - `data` is `Some` from the moment the inode leaves `I_NEW` until it is freed, an RCU grace
+///   period after `destroy_inode` (so that RCU walkers may read it); it is written only while
+///   the inode is `I_NEW` (no one else can use it).
 #[repr(C)]
 pub(crate) struct InodeWith<D> {
     inode: Opaque<bindings::inode>,
@@ -198,15 +213,18 @@ impl<D> InodeWith<D> {
         ptr.cast::<bindings::inode>()
     }
 
-    /// Drops the private data; called from `evict_inode`.
+    /// Lets the private data give up its references as the inode is destroyed; the data
+    /// stays readable by RCU walkers until [`Self::free`].
     ///
     /// # Safety
     ///
-    /// `ptr` must be an inode from [`Self::alloc`] that is being evicted.
-    pub(super) unsafe fn drop_data(ptr: *mut bindings::inode) {
+    /// `ptr` must be an inode from [`Self::alloc`] in `destroy_inode`.
+    pub(super) unsafe fn destroy(ptr: *mut bindings::inode, release: fn(&D, &InodeDestroying)) {
         let this = ptr.cast::<Self>();
-        // SAFETY: nobody else uses an inode under eviction (type invariant).
-        unsafe { *(*this).data.get() = None };
+        // SAFETY: `data` is no longer written (type invariant); others only read it.
+        if let Some(data) = unsafe { &*(*this).data.get() } {
+            release(data, &InodeDestroying(()));
+        }
     }
 
     /// Frees an inode from [`Self::alloc`]; called from `free_inode` after an RCU grace period.
@@ -408,7 +426,7 @@ impl<D: Send + Sync + 'static> NewInode<D> {
 /// stacked on itself both belong to the same filesystem type, so lockdep must be told they
 /// are different classes or it reports recursive locking.
 #[cfg(CONFIG_LOCKDEP)]
-static I_RWSEM_CLASSES: [[kernel::sync::LockClassKey; 2]; sb::MAX_STACK_DEPTH as usize] =
+static I_RWSEM_CLASSES: [[kernel::sync::LockClassKey; 2]; super::sb::MAX_STACK_DEPTH as usize] =
     [[static_key(), static_key()], [static_key(), static_key()]];
 
 /// A lock class key for [`I_RWSEM_CLASSES`].

@@ -40,9 +40,9 @@ use kernel::prelude::*;
 fn len_result(ret: isize) -> Result<usize> {
     usize::try_from(ret).map_err(|_| Error::from_errno(ret as c_int))
 }
-pub(crate) use dentry::Dentry;
+pub(crate) use dentry::{Dentry, InodeDentry};
 pub(crate) use file::FileOps;
 pub(crate) use fs_type::{FileSystem, FsContextLog, Param, Registration};
-pub(crate) use inode::{Inode, InodeKind, InodeParams, InodeWith, Kstat};
+pub(crate) use inode::{Inode, InodeDestroying, InodeKind, InodeParams, InodeWith, Kstat};
 pub(crate) use path::{Mount, Path, PathRef, PrivateMount};
 pub(crate) use sb::SuperBlock;

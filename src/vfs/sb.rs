@@ -35,6 +35,7 @@ unsafe impl Send for SuperBlock {}
 pub(crate) const MAX_STACK_DEPTH: i32 = 2;
 /// `SB_RDONLY`.
 pub(super) const SB_RDONLY: c_ulong = 1;
+const SB_I_VERSION: c_ulong = 1 << 23;
 /// `SB_POSIXACL`.
 const SB_POSIXACL: c_ulong = 1 << 16;
 /// `MAX_LFS_FILESIZE` on 64-bit.
@@ -67,6 +68,12 @@ impl SuperBlock {
     pub(crate) fn stack_depth(&self) -> i32 {
         // SAFETY: set during `fill_super`, then constant.
         unsafe { (*self.raw()).s_stack_depth }
+    }
+
+    /// Whether the filesystem keeps a change counter (`i_version`) in its inodes.
+    pub(crate) fn has_iversion(&self) -> bool {
+        // SAFETY: an aligned integer; `SB_I_VERSION` is set before the super block is live.
+        unsafe { core::ptr::read_volatile(&raw const (*self.raw()).s_flags) & SB_I_VERSION != 0 }
     }
 
     /// Whether the super block is mounted read-only.
@@ -226,8 +233,8 @@ unsafe extern "C" fn alloc_inode_cb<T: FileSystem>(
 ///
 /// Only called by the VFS as `->destroy_inode`, once per inode, after eviction.
 unsafe extern "C" fn destroy_inode_cb<T: FileSystem>(inode: *mut bindings::inode) {
-    // SAFETY: an inode from `alloc_inode_cb::<T>` that nobody uses any more.
-    unsafe { InodeWith::<T::InodeData>::drop_data(inode) };
+    // SAFETY: an inode from `alloc_inode_cb::<T>`, in `destroy_inode`.
+    unsafe { InodeWith::<T::InodeData>::destroy(inode, T::destroy_inode) };
 }
 
 /// # Safety
