@@ -150,7 +150,7 @@ fn make_object(upper: &UpperLayer, lower: &LowerEntry, attrs: &Attrs) -> Result<
     Ok(op.dentry_ref())
 }
 
-/// Copies `size` bytes of the lower file to the temporary upper one.
+/// Copies `size` bytes of the lower file to the temporary upper one, and syncs them.
 fn copy_data(
     fs: &RovlFs,
     upper: &UpperLayer,
@@ -173,6 +173,11 @@ fn copy_data(
             return Err(EIO);
         }
         pos += copied as i64;
+    }
+    // The data must be on disk before the copy replaces the lower file in the view: after a
+    // crash, a renamed but empty copy would lose the file. As in overlayfs, unless `volatile`.
+    if !fs.is_volatile() {
+        vfile::fsync_range(&to, 0, i64::MAX, false)?;
     }
     Ok(())
 }

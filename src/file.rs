@@ -54,6 +54,8 @@ pub(crate) struct OpenFile {
     /// copy, as in overlayfs.
     upper: SetOnce<ARef<File>>,
     creds: ARef<Credential>,
+    /// The mount is `volatile`: fsync does nothing.
+    volatile: bool,
 }
 
 impl OpenFile {
@@ -145,6 +147,7 @@ impl FileOperations for RegularFile {
             real: real_file,
             upper: SetOnce::new(),
             creds: fs.creds.clone(),
+            volatile: fs.is_volatile(),
         })
     }
 
@@ -186,6 +189,10 @@ impl FileOperations for RegularFile {
     }
 
     fn fsync(data: &OpenFile, start: i64, end: i64, datasync: bool) -> Result {
+        if data.volatile {
+            // `volatile` promises no syncs, and overlayfs makes fsync a no-op for it.
+            return Ok(());
+        }
         // The upper file if there is one: that is where the data went.
         let real = data.upper.as_ref().map_or(&*data.real, |f| &**f);
         let _creds = CredGuard::new(&data.creds);

@@ -59,6 +59,11 @@ impl RovlFs {
         usize::try_from(self.namelen).unwrap_or(usize::MAX)
     }
 
+    /// Mounted with `volatile`: nothing is synced to the upper layer.
+    pub(crate) fn is_volatile(&self) -> bool {
+        self.volatile
+    }
+
     pub(crate) fn next_ino(&self) -> u64 {
         self.last_ino.fetch_add(1, Ordering::Relaxed) + 1
     }
