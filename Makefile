@@ -13,7 +13,7 @@ KFLAVOUR ?= test
 KBUILD_ARGS = LLVM=-19 RUSTC=$(RUSTC) BINDGEN=$(BINDGEN) RUST_LIB_SRC=$(RUST_LIB_SRC) \
 	CLIPPY_DRIVER=/usr/bin/clippy-driver RUSTFMT=/usr/bin/rustfmt
 
-.PHONY: all modules clean test run stress clippy fmt kernel
+.PHONY: all modules clean test run stress bench clippy fmt kernel
 
 all: modules
 
@@ -57,6 +57,14 @@ stress:
 	ROVL_FAULT_CAP=$(FAULT_CAP) ROVL_FAULT_SECS=$(FAULT_SECS) ROVL_FAULT_PROB=$(FAULT_PROB) \
 	ROVL_BEHIND_SECS=$(BEHIND_SECS) ROVL_TEST_TIMEOUT=$(STRESS_TIMEOUT) $(ROVL_APPEND)" \
 	$(ROVL_TOP)/scripts/test.sh
+
+# `make bench`: rovl against overlay, the native filesystem and fuse-overlayfs
+# on the release kernel (qemu/kernel-release.config), results in
+# bench/results/$(BENCH_MODE)/. BENCH_MODE=icount for the deterministic clock;
+# BENCH_REPS, BENCH_FS, BENCH_WORKLOADS, BENCH_BACKINGS and the sizes in
+# bench/run.sh pass through the environment (lists comma-separated).
+bench:
+	@$(ROVL_TOP)/scripts/bench.sh
 
 run:
 	@$(ROVL_TOP)/scripts/run.sh

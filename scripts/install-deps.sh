@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # Installs everything rovl needs to build a Rust-for-Linux kernel, the module
 # and the QEMU guest. Idempotent: does nothing when all is present.
+#
+#   scripts/install-deps.sh [bench]
+#
+# "bench" adds what only `make bench` needs: fuse-overlayfs (run in the guest
+# from the read-only host share) and a static C library for the benchmark
+# helper.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -8,6 +14,7 @@ debs=(rustc-web rust-web-src clang-19 lld-19 llvm-19 libclang-19-dev
       qemu-system-x86 busybox-static flex bison bc libelf-dev libssl-dev
       cpio kmod xz-utils make e2fsprogs squashfs-tools attr python3
       rust-web-clippy rustfmt-web)
+[ "${1:-}" != bench ] || debs+=(fuse-overlayfs libc6-dev)
 
 missing=()
 for p in "${debs[@]}"; do

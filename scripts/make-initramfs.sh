@@ -7,6 +7,7 @@
 #
 # ROVL_KO= names another module file to pack; ROVL_KO=none packs no module.
 # ROVL_TESTS_DIR= packs another tests directory (default: tests/).
+# ROVL_BENCH_DIR= packs that directory as /bench (scripts/bench.sh).
 # Needs no root: owners are forced to 0:0 by cpio and /dev/console is added
 # as a hand-written newc entry.
 set -euo pipefail
@@ -30,6 +31,7 @@ done
 install -m 755 "$ROVL_TOP/qemu/init" init
 install -m 755 "$ROVL_TOP/qemu/demo.sh" demo.sh
 cp -r "${ROVL_TESTS_DIR:-$ROVL_TOP/tests}" tests
+[ -z "${ROVL_BENCH_DIR:-}" ] || cp -r "$ROVL_BENCH_DIR" bench
 echo 'root:x:0:0:root:/root:/bin/sh' > etc/passwd
 echo 'root:x:0:' > etc/group
 

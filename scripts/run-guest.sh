@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Boots the rovl test kernel under QEMU (TCG: KVM hangs on our machines).
 #
-#   scripts/run-guest.sh test|demo|shell
+#   scripts/run-guest.sh test|demo|bench|shell
 #
 # Environment:
 #   ROVL_KERNEL   bzImage to boot   (default: build/reuse with build-kernel.sh test)
@@ -12,11 +12,14 @@
 #                 no limit for shell)
 #   ROVL_APPEND   extra kernel command line
 #   ROVL_QEMU_ARGS extra qemu arguments
+#   ROVL_ACCEL    qemu accelerator arguments (default: -accel tcg,thread=multi;
+#                 scripts/bench.sh passes -icount for its deterministic mode)
+#   ROVL_MEM      guest memory (default 2G)
 # Exits with qemu's status (124 when the timeout killed it).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 mode=${1:-shell}
-case $mode in test|demo|shell) ;; *) echo "usage: $0 test|demo|shell" >&2; exit 2 ;; esac
+case $mode in test|demo|bench|shell) ;; *) echo "usage: $0 test|demo|bench|shell" >&2; exit 2 ;; esac
 
 kernel=${ROVL_KERNEL:-}
 if [ -z "$kernel" ]; then
@@ -35,10 +38,10 @@ if [ -z "$log" ]; then
     log=$ROVL_CACHE/logs/guest-$mode-$(date +%Y%m%d-%H%M%S)-$$.log
     : > "$log"; ln -sfn "$log" "$ROVL_CACHE/guest-$mode.log"
 fi
-case $mode in test) def=2700 ;; demo) def=600 ;; shell) def=0 ;; esac
+case $mode in test) def=2700 ;; demo) def=600 ;; bench) def=14400 ;; shell) def=0 ;; esac
 limit=${ROVL_TIMEOUT:-$def}
 
-qemu=(qemu-system-x86_64 -accel tcg,thread=multi -m 2G -smp 2
+qemu=(qemu-system-x86_64 ${ROVL_ACCEL:--accel tcg,thread=multi} -m "${ROVL_MEM:-2G}" -smp 2
       -nographic -no-reboot
       -kernel "$kernel" -initrd "$initrd"
       -append "console=ttyS0 pci=noacpi panic=-1 tsc=reliable rovl.mode=$mode ${ROVL_APPEND:-}"
