@@ -117,7 +117,9 @@ fn copy_up_one(fs: &RovlFs, parent: &Dentry, dentry: &Dentry, with_data: bool) -
     data.set_upper(temp);
     // The parent now lists the upper object (its inode number), and a directory copied up
     // has a layer more to list.
-    of_dentry(parent)?.data().listing_changed();
+    if let Ok(parent) = of_dentry(parent) {
+        parent.data().listing_changed();
+    }
     data.listing_changed();
     Ok(())
 }
