@@ -36,6 +36,10 @@ STACK_LAYERS=${BENCH_STACK_LAYERS:-100}
 STACK_MOUNTS=${BENCH_STACK_MOUNTS:-10}
 SRC_TAR=${BENCH_SRC_TAR:-}              # host path of the source tarball
 GREP_PATTERN=${BENCH_GREP_PATTERN:-EXPORT_SYMBOL}   # a fixed string
+# BENCH_PROFILE=N: count the kernel functions each timed run calls (ftrace's
+# function profiler; it slows every call, so the times of such a run mean
+# nothing) and print the N hottest, by hits, as PROFILE lines
+PROFILE=${BENCH_PROFILE:-}
 
 RB=/bench/rovl-bench
 HOST_ROOT=/host
@@ -115,7 +119,9 @@ umount_fs() {
 measure() {
     # (names of their own: sh variables are global, and the callers have wl, fs, rep)
     m_wl=$1 m_var=$2 m_fs=$3 m_rep=$4; shift 4
+    [ -z "$PROFILE" ] || profile_start
     out=$($RB "$@") || { error "$m_wl $m_var $m_fs on $BACKING: rovl-bench $* failed"; return; }
+    [ -z "$PROFILE" ] || profile_stop "$m_wl,$m_var,$BACKING,$m_fs"
     secs=${out% *}; count=${out#* }
     key=$(echo "$m_wl-$m_var-$BACKING" | tr -c 'a-z0-9\n' _)
     eval "want=\${COUNT_$key:-}"
@@ -125,6 +131,21 @@ measure() {
         error "$m_wl $m_var $m_fs on $BACKING: count $count, other filesystems $want"
     fi
     echo "BENCH,$m_wl,$m_var,$BACKING,$m_fs,$m_rep,$secs,$count"
+}
+
+TR=/sys/kernel/tracing
+profile_start() {
+    [ -e $TR/function_profile_enabled ] || mount -t tracefs nodev $TR
+    echo 0 > $TR/options/graph-time 2>/dev/null   # a function's own time, not its callees'
+    echo 1 > $TR/function_profile_enabled         # (enabling resets the counts)
+}
+# profile_stop LABEL: the hottest functions over both CPUs, by hits
+profile_stop() {
+    echo 0 > $TR/function_profile_enabled
+    cat $TR/trace_stat/function* | awk -v label="$1" '
+        $2 ~ /^[0-9]+$/ { hits[$1] += $2 }
+        END { for (f in hits) print hits[f], f }' | sort -rn | head -n "$PROFILE" |
+        while read -r hits fn; do echo "PROFILE,$1,$fn,$hits"; done
 }
 
 # run_one WORKLOAD FS REP: mount, run the variants, unmount

@@ -95,8 +95,12 @@ echo "rovl: guest ran $(($(date +%s) - t0))s (qemu exit $qrc), serial log $log"
 } > "$out/results.csv"
 grep -a '^BENCH-ERROR' "$log" >&2 || true
 "$ROVL_TOP/scripts/scan-log.sh" "$log" >&2 || echo "rovl: the kernel log has reports (above)" >&2
+# the command that reproduces this run: make bench with the settings it had
 cmd="make bench"
-[ "$mode" = tcg ] || cmd="make bench BENCH_MODE=$mode"
+for v in $(compgen -v BENCH_); do
+    case $v in BENCH_OUT|BENCH_SRC_TAR|BENCH_KO) continue ;; esac
+    val=${!v}; cmd+=" $v=${val// /,}"
+done
 python3 bench/report.py "$out/results.csv" "$out" --title "rovl benchmarks: $(uname -m), Linux $KERNEL_VERSION release kernel" \
     --mode "$mode_text; $(date -u +%Y-%m-%d)" --command "$cmd"
 grep -aq '^BENCH-END errors=0' "$log"
