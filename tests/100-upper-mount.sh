@@ -6,10 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 plan 24
 setup
-if ! have_hpy; then
-    for c in $(seq 24); do skip "upper mount case $c" "no host python"; done
-    finish
-fi
+need_hpy "upper mount"
 
 mkdir -p "$L/d/sub" "$E/e"
 echo hello > "$L/d/f"; echo low > "$L/file"; echo deep > "$L/d/sub/deep"

@@ -9,10 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 plan 29
 setup
-if ! have_hpy; then
-    for c in $(seq 29); do skip "upper names case $c" "no host python"; done
-    finish
-fi
+need_hpy "upper names"
 
 cd "$L" || exit 1
 mkdir -p d deep/a/b/c gone/sub m empt tree/x/y wd ren/ldir/sub ren/mdir

@@ -9,10 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 plan 13
 setup
-if ! have_hpy; then
-    for c in $(seq 13); do skip "upper data case $c" "no host python"; done
-    finish
-fi
+need_hpy "upper data"
 
 cd "$L" || exit 1
 CU="open_w open_rw open_a trunc chmod chown utime setx rmx link ren"

@@ -20,10 +20,7 @@ WORKERS=$(stress_env ROVL_STRESS_WORKERS 4)
 SEED=$(stress_env ROVL_STRESS_SEED 1)
 plan 11
 setup
-if ! have_hpy; then
-    for c in $(seq 11); do skip "stress case $c" "no host python"; done
-    finish
-fi
+need_hpy "stress"
 L1=$T/l1; L2=$T/l2
 mkdir -p "$L1" "$L2"
 stpy populate "$L1" "$L2" || diag "populate failed"

@@ -16,10 +16,7 @@
 BSECS=$(stress_env ROVL_BEHIND_SECS 6)
 plan 6
 setup
-if ! have_hpy; then
-    for c in $(seq 6); do skip "behind case $c" "no host python"; done
-    finish
-fi
+need_hpy "behind"
 
 # Hand-made cases, one after another; every command may fail (its errno is
 # not judged), the snippet must finish. $1 FSTYPE, M, U, W, L1, L2 set.

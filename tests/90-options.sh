@@ -7,10 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 plan 11
 setup
-if ! have_hpy; then
-    for c in 1 2 3 4 5 6 7 8 9; do skip "mount option case $c" "no host python"; done
-    finish
-fi
+need_hpy "mount option"
 
 mkdir -p "$T/a/d" "$T/b/d" "$T/c"
 echo a > "$T/a/d/fa"; echo b > "$T/b/d/fb"; echo c > "$T/c/fc"

@@ -7,10 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 plan 7
 setup
-if ! have_hpy; then
-    for c in 1 2 3 4 5 6 7; do skip "hostile layer case $c" "no host python"; done
-    finish
-fi
+need_hpy "hostile layer"
 l1=$T/l1; l2=$T/l2
 mkdir -p "$l1" "$l2"
 setx() { hostrun /usr/bin/setfattr -n "$2" -v "$3" "$1"; }

@@ -42,6 +42,7 @@
 #   hostrun /usr/bin/getfattr -d FILE
 #   hpy -c 'import os; ...'          (python3 -S with PYTHONHOME=/host/usr)
 #   have_hpy || skip ...             (is the host python usable?)
+#   need_hpy WHAT                    (skip the whole file without it)
 # Python scripts written to $T run with $T first on sys.path: never name one
 # like a stdlib module (mmap.py would shadow mmap); the tests use t_*.py.
 #
@@ -67,6 +68,8 @@
 export PATH=/sbin:/bin:/usr/sbin:/usr/bin
 ROVL_KO=${ROVL_KO:-/lib/modules/rust_ovl.ko}
 HOST_ROOT=${HOST_ROOT:-/host}
+# the tests directory (helpers such as t_tree.py live there)
+_LIB_DIR=$(cd "$(dirname "$0")" && pwd)
 # (not /host/lib64/ld-linux-x86-64.so.2: that is an absolute symlink, which
 # would resolve to the guest's /lib)
 HOST_LD=$HOST_ROOT/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
@@ -285,64 +288,17 @@ upper_reset() {
     upper_mount "$_up_lower" "$_up_extra"
 }
 
-# upper_tree DIR: one line per entry of DIR (itself as "."), sorted by path:
-#   PATH d|f|l|p|s|c|b MODE(octal, permission bits) UID:GID
-#     then for a file SIZE MD5, for a symlink "-> TARGET", for a device MAJ,MIN,
-#     then " XATTR=VALUE" for every xattr but trusted.overlay.* (except
-#     trusted.overlay.opaque, which is shown)
-#   PATH WHITEOUT          a character device 0/0 (mode and owner left out)
+# upper_tree DIR: one line per entry of DIR (itself as "."), sorted by path,
+# in the form tests/t_tree.py describes: type, mode, owner, size and md5,
+# link target, device, xattrs but trusted.overlay.* (except opaque); a
+# whiteout as "PATH WHITEOUT".
 # Left out on purpose: inode numbers, nlink (overlay shares one whiteout inode
 # by hard links), times, directory sizes (the filesystem's business), and
 # trusted.overlay.{origin,impure,uuid,...}: overlay writes file handles of
 # the lower files and a uuid there, rovl deliberately does not (it has no
 # index, no NFS export and no inode-number persistence that would need them).
-UPPER_TREE_PY='
-import hashlib, os, stat, sys
-top = sys.argv[1]
-def xattrs(p):
-    out = []
-    try:
-        names = os.listxattr(p, follow_symlinks=False)
-    except OSError as e:
-        return ["listxattr:" + os.strerror(e.errno)]
-    for n in sorted(names):
-        if n.startswith("trusted.overlay.") and n != "trusted.overlay.opaque":
-            continue
-        try:
-            v = os.getxattr(p, n, follow_symlinks=False)
-        except OSError as e:
-            v = ("<" + os.strerror(e.errno) + ">").encode()
-        out.append("%s=%s" % (n, v.decode(errors="backslashreplace")))
-    return out
-def line(rel, p):
-    st = os.lstat(p)
-    m = st.st_mode
-    if stat.S_ISCHR(m) and st.st_rdev == 0:
-        return rel + " WHITEOUT"
-    kind = {stat.S_IFDIR: "d", stat.S_IFREG: "f", stat.S_IFLNK: "l", stat.S_IFIFO: "p",
-            stat.S_IFSOCK: "s", stat.S_IFCHR: "c", stat.S_IFBLK: "b"}[stat.S_IFMT(m)]
-    f = [rel, kind, "%o" % stat.S_IMODE(m), "%d:%d" % (st.st_uid, st.st_gid)]
-    if kind == "f":
-        h = hashlib.md5()
-        with open(p, "rb") as fh:
-            for b in iter(lambda: fh.read(1 << 20), b""):
-                h.update(b)
-        f += [str(st.st_size), h.hexdigest()]
-    elif kind == "l":
-        f += ["->", os.readlink(p)]
-    elif kind in "cb":
-        f.append("%d,%d" % (os.major(st.st_rdev), os.minor(st.st_rdev)))
-    return " ".join(f + xattrs(p))
-out = [line(".", top)]
-for d, dirs, files in os.walk(top):
-    for n in dirs + files:
-        p = os.path.join(d, n)
-        out.append(line(os.path.relpath(p, top), p))
-out[1:] = sorted(out[1:], key=lambda l: l.split(" ", 1)[0].encode())
-print("\n".join(out))
-'
 upper_tree() {
-    hpy -c "$UPPER_TREE_PY" "$1"
+    hpy "$_LIB_DIR/t_tree.py" "$1"
 }
 # sysops "OP ARG..." ...: run system calls one after the other (in one host
 # python, relative paths from the current directory) and print one line each,
@@ -468,6 +424,13 @@ have_hpy() {
         _have_hpy=$?
     fi
     return $_have_hpy
+}
+# need_hpy WHAT: without a usable host python, skip every planned case not
+# yet run (as "WHAT case N") and finish; for files whose cases all need it
+need_hpy() {
+    have_hpy && return 0
+    while [ "$_n" -lt "$_plan" ]; do skip "$1 case $((_n + 1))" "no host python"; done
+    finish
 }
 
 # scenario DESC EXPECTED SNIPPET EXPECTED-UPPER: from an empty upper, SNIPPET

@@ -11,7 +11,7 @@
 # in this order: the result of every step (OK, the errno, or what was read),
 # the merged view afterwards (path, type, mode, owner, size, md5, link target,
 # nlink of non-directories, user.* xattrs) and the upper layers (the form of
-# lib.sh's upper_tree). The lower layers must be untouched.
+# lib.sh's upper_tree; both from t_tree.py). The lower layers must be untouched.
 #
 # On a divergence it prints the seed, the shortest failing prefix (prefixes
 # re-run on fresh mounts, binary search) and the first diverging step or line,
@@ -21,6 +21,8 @@
 # Needs root (mount(2)), and T (a scratch directory) in the environment.
 # RANDOPS_STATS=FILE: write a line of statistics there.
 import ctypes, errno, hashlib, os, random, shutil, stat, sys
+
+from t_tree import tree   # the merged view (merged=True) and upper_tree's form
 
 libc = ctypes.CDLL(None, use_errno=True)
 T = os.environ["T"]
@@ -267,45 +269,6 @@ def apply(op, root):
     except OSError as e:
         return errno.errorcode.get(e.errno, str(e.errno))
     return "OK"
-
-# --- views --------------------------------------------------------------------
-def xattrs(p, merged):
-    out = []
-    for n in sorted(os.listxattr(p, follow_symlinks=False)):
-        if merged and not n.startswith("user."):
-            continue
-        if n.startswith("trusted.overlay.") and n != "trusted.overlay.opaque":
-            continue
-        out.append("%s=%s" % (n, os.getxattr(p, n, follow_symlinks=False).decode(errors="backslashreplace")))
-    return out
-
-def tree(top, merged):
-    """The merged view (merged=True) or lib.sh's upper_tree form."""
-    def line(rel, p):
-        st = os.lstat(p)
-        m = st.st_mode
-        if not merged and stat.S_ISCHR(m) and st.st_rdev == 0:
-            return rel + " WHITEOUT"
-        kind = {stat.S_IFDIR: "d", stat.S_IFREG: "f", stat.S_IFLNK: "l", stat.S_IFIFO: "p",
-                stat.S_IFSOCK: "s", stat.S_IFCHR: "c", stat.S_IFBLK: "b"}[stat.S_IFMT(m)]
-        f = [rel, kind, "%o" % stat.S_IMODE(m), "%d:%d" % (st.st_uid, st.st_gid)]
-        if merged and kind != "d":
-            f.append("nlink=%d" % st.st_nlink)
-        if kind == "f":
-            with open(p, "rb") as fh:
-                f += [str(st.st_size), hashlib.md5(fh.read()).hexdigest()]
-        elif kind == "l":
-            f += ["->", os.readlink(p)]
-        elif kind in "cb":
-            f.append("%d,%d" % (os.major(st.st_rdev), os.minor(st.st_rdev)))
-        return " ".join(f + xattrs(p, merged))
-    out = [line(".", top)]
-    for d, dirs, files in os.walk(top):
-        for n in dirs + files:
-            p = os.path.join(d, n)
-            out.append(line(os.path.relpath(p, top), p))
-    out[1:] = sorted(out[1:], key=lambda l: l.split(" ", 1)[0].encode())
-    return out
 
 # --- one run --------------------------------------------------------------------
 runs = [0]
