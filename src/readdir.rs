@@ -247,16 +247,16 @@ impl FileOperations for Directory {
 fn merged_listing(inode: &Inode, data: &RovlInode, flags: u32) -> Result<Arc<Listing>> {
     let cache = data.dir_cache().ok_or(ENOTDIR)?;
     let fs = fs_of(inode.sb())?;
+    // Version and cookies first: a change that lands while the layers are read makes a
+    // listing read now stale at once.
+    let version = cache.current();
+    let cookies = layer_cookies(fs, data)?;
     if let Some(l) = cache.get() {
         // Nothing changed through the mount; and behind it?
-        if l.cookies.is_some() && l.cookies == layer_cookies(fs, data)? {
+        if cookies.is_some() && l.cookies == cookies {
             return Ok(l);
         }
     }
-    // Versions and cookies first: a change that lands while the layers are read makes the
-    // listing stale at once.
-    let version = cache.current();
-    let cookies = layer_cookies(fs, data)?;
     let layers = merged_layers(fs, data, flags)?;
     let mut listing = read_merged(&layers, fs.xattrs, version)?;
     listing.cookies = cookies;
