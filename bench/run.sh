@@ -177,8 +177,7 @@ run_one() {
             measure seqwrite - "$fs" "$rep" write "$D/new" "$BIG_MIB"
             rm -f "$D/new"; umount_fs "$fs" ;;
         copyup)
-            if [ "$fs" = native ]; then mount_fs native; else mount_fs "$fs"; fi
-            drop_caches
+            mount_fs "$fs"; drop_caches
             measure copyup-append - "$fs" "$rep" append "$D/mid"
             measure copyup-chmod - "$fs" "$rep" chmod "$D/many"
             umount_fs "$fs"

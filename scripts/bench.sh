@@ -70,11 +70,15 @@ disk=$work/disk.img
 rm -f "$disk"; truncate -s 3G "$disk"
 mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$disk"
 
-# the BENCH_* settings go to the guest on the kernel command line
+# The BENCH_* settings go to the guest on the kernel command line (as words:
+# run.sh turns commas back into spaces); the command that reproduces this run
+# is make bench with the same settings.
 settings="BENCH_SRC_TAR=$tarball"
+cmd="make bench"
 for v in $(compgen -v BENCH_); do
-    case $v in BENCH_MODE|BENCH_OUT|BENCH_SRC_TAR|BENCH_KO) continue ;; esac
-    val=${!v}; settings+=" $v=${val// /,}"   # words: run.sh turns , back into spaces
+    case $v in BENCH_OUT|BENCH_SRC_TAR|BENCH_KO) continue ;; esac
+    val=${!v}; cmd+=" $v=${val// /,}"
+    [ "$v" = BENCH_MODE ] || settings+=" $v=${val// /,}"
 done
 
 mkdir -p "$ROVL_CACHE/logs" "$out"
@@ -95,12 +99,6 @@ echo "rovl: guest ran $(($(date +%s) - t0))s (qemu exit $qrc), serial log $log"
 } > "$out/results.csv"
 grep -a '^BENCH-ERROR' "$log" >&2 || true
 "$ROVL_TOP/scripts/scan-log.sh" "$log" >&2 || echo "rovl: the kernel log has reports (above)" >&2
-# the command that reproduces this run: make bench with the settings it had
-cmd="make bench"
-for v in $(compgen -v BENCH_); do
-    case $v in BENCH_OUT|BENCH_SRC_TAR|BENCH_KO) continue ;; esac
-    val=${!v}; cmd+=" $v=${val// /,}"
-done
 python3 bench/report.py "$out/results.csv" "$out" --title "rovl benchmarks: $(uname -m), Linux $KERNEL_VERSION release kernel" \
     --mode "$mode_text; $(date -u +%Y-%m-%d)" --command "$cmd"
 grep -aq '^BENCH-END errors=0' "$log"
