@@ -29,9 +29,10 @@ if ! have_hpy || [ ! -e /proc/self/fail-nth ] || [ ! -d /sys/kernel/debug/failsl
 fi
 fpy() { hpy "$TESTS_DIR/t_faults.py" "$@"; }
 
-result() {   # KEY DESC FSTYPE
+result() {   # KEY DESC FSTYPE LOG
     _rc=$(cat "$OUT/$1.rc" 2>/dev/null || echo 1)
-    verdict "$2" "$3" "$_rc" "$(cat "$OUT/$1.txt" 2>/dev/null || echo "no result: t_faults.py died or hung")"
+    verdict "$2" "$3" "$_rc" "$(cat "$OUT/$1.txt" 2>/dev/null ||
+        printf 'no result: t_faults.py died or hung; its output:\n%s' "$(tail -n 40 "$4" 2>/dev/null)")"
 }
 
 L1=$T/l1; L2=$T/l2
@@ -46,10 +47,10 @@ for fs in $FSTYPES; do
         > "$T/$fs.log" 2>&1 || diag "$fs: t_faults.py sweep: rc=$? $(cat "$T/$fs.log")"
     cd /; umount "$T/$fs" 2>/dev/null
     [ ! -f "$OUT/figures.txt" ] || _diag_block "$fs: fail-nth sweep" "$(cat "$OUT/figures.txt")"
-    result sweep "fail-nth sweep: every call did all or nothing, view = disk, work dir clean, works again without faults" $fs
-    result after "after the sweep: the view after a remount equals the union of the layers" $fs
+    result sweep "fail-nth sweep: every call did all or nothing, view = disk, work dir clean, works again without faults" $fs "$T/$fs.log"
+    result after "after the sweep: the view after a remount equals the union of the layers" $fs "$T/$fs.log"
 done
-result selfcheck "self-check: a planted half-done rename is caught by the sweep's judge" rovl
+result selfcheck "self-check: a planted half-done rename is caught by the sweep's judge" rovl "$T/rovl.log"
 
 # random faults under the stress workload (lowers of t_stress.py)
 S1=$T/s1; S2=$T/s2
@@ -64,7 +65,7 @@ for fs in $FSTYPES; do
     cd /; umount "$T/r-$fs" 2>/dev/null
     [ ! -f "$OUT/random-figures.txt" ] || diag "$fs: $(cat "$OUT/random-figures.txt")"
     [ ! -s "$OUT/random-other.txt" ] || diag "$fs: $(cat "$OUT/random-other.txt")"
-    result random "random faults (${PROB}%, ${FSECS}s) under the stress workload: consistent afterwards, still works" $fs
+    result random "random faults (${PROB}%, ${FSECS}s) under the stress workload: consistent afterwards, still works" $fs "$T/r$fs.log"
 done
 # the faults are off again for everyone
 check_rovl "fault injection is off again (fail-nth 0, make-it-fail 0, probabilities 0)" "0 0 0 0" \

@@ -23,7 +23,7 @@
 # N (sleeping allocations fail too), fail_page_alloc min-order 0 and
 # ignore-gfp-highmem Y (user and page cache pages do not fail: the python
 # process itself must keep running), verbose 0. Restored afterwards.
-import errno, json, os, random, shutil, stat, sys, time
+import errno, os, random, shutil, stat, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import t_stress as ts
@@ -234,6 +234,20 @@ class Faults:
         return val, err, left == 0, left
 
 
+def faults_off(fd):
+    """End this task's faults through fd, its /proc/self/make-it-fail opened
+    beforehand; a write that fails (its own allocation, under the faults it
+    ends) is tried again."""
+    for _ in range(1000):
+        try:
+            os.write(fd, b"0")
+            if os.pread(fd, 16, 0).strip() == b"0":
+                break
+        except OSError:
+            pass
+    os.close(fd)
+
+
 def positions(sites, cap):
     """Which fault sites to fail: all of them, or cap of them: the last few
     (where a call has done most of its work) and the rest evenly spread."""
@@ -401,27 +415,36 @@ def random_faults(fs, mnt, upper, work, lowers, out, secs, prob):
             p = "%s/%s/%s" % (DBG, cap, k)
             knobs[p] = _rfile(p)
             _wfile(p, v)
-    rfd, wfd = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(rfd)
-        _wfile("/proc/self/make-it-fail", 1)
+
+    def worker():
+        # Everything the worker needs is made before its faults start: under
+        # them any allocation of this process may fail, the harness's own
+        # (opening /proc/self/make-it-fail to end them, say) included.
         w = ts.Worker(mnt, 99, 0)
-        unexpected = {}
+        unexpected, memory_errors = {}, 0
+        mif = os.open("/proc/self/make-it-fail", os.O_RDWR)
         deadline = time.monotonic() + secs
-        while time.monotonic() < deadline:
-            try:
-                name, r = w.one()
-            except MemoryError:
-                name, r = "?", "MemoryError"
-            if r != "OK" and r not in ts.ALLOWED and r != "ENOMEM":
-                unexpected["%s %s" % (name, r)] = unexpected.get("%s %s" % (name, r), 0) + 1
-        _wfile("/proc/self/make-it-fail", 0)
-        os.write(wfd, json.dumps({"ops": w.ops, "errs": w.errs, "unexpected": unexpected}).encode())
-        os._exit(0)
-    os.close(wfd)
-    buf = ts.read_to_eof(rfd)
-    _, st = os.waitpid(pid, 0)
+        os.write(mif, b"1")
+        try:
+            while time.monotonic() < deadline:
+                try:
+                    name, r = w.one()
+                    if r != "OK" and r not in ts.ALLOWED and r != "ENOMEM":
+                        k = "%s %s" % (name, r)
+                        unexpected[k] = unexpected.get(k, 0) + 1
+                except MemoryError:
+                    # this process's own allocation (python's heap): not the
+                    # filesystem's answer, so not judged; try the next op
+                    memory_errors += 1
+        finally:
+            faults_off(mif)
+        return {"ops": w.ops, "errs": w.errs, "unexpected": unexpected, "memory_errors": memory_errors}
+    kid = ts.Child(worker)
+    r, failure = None, None
+    try:
+        r = kid.collect(time.monotonic() + secs + 300)
+    except ts.WorkerFailed as e:
+        failure = e.text
     injected = {}
     for cap in ("failslab", "fail_page_alloc"):
         injected[cap] = budget - int(_rfile("%s/%s/times" % (DBG, cap)))
@@ -438,13 +461,13 @@ def random_faults(fs, mnt, upper, work, lowers, out, secs, prob):
             _wfile(p, v)
     flt.restore()
     lines = []
-    r = json.loads(buf) if buf else None
-    if not r:
-        lines.append("the worker died: status %d" % st)
-        r = {"ops": 0, "errs": {}, "unexpected": {}}
-    fig = "%d ops in %d s with faults at %s%%: %s; errnos: %s" % (
+    if failure:
+        lines.append("the worker failed: " + failure)
+        r = {"ops": 0, "errs": {}, "unexpected": {}, "memory_errors": 0}
+    fig = "%d ops in %d s with faults at %s%%: %s; errnos: %s%s" % (
         r["ops"], secs, prob, " ".join("%s=%d" % kv for kv in injected.items()),
-        " ".join("%s=%d" % kv for kv in sorted(r["errs"].items())))
+        " ".join("%s=%d" % kv for kv in sorted(r["errs"].items())),
+        "; the worker's own MemoryError: %d" % r["memory_errors"] if r["memory_errors"] else "")
     res.put("random-figures", 0, [fig])
     # errnos other than the races' and ENOMEM: listed, not judged (a failed
     # allocation may surface as another errno on some paths)

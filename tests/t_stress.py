@@ -44,7 +44,7 @@
 # same name in the layers below it, down to the first layer where the name
 # is a non-directory or a whiteout (not included), or the first opaque one
 # (trusted.overlay.opaque=y, included).
-import errno, hashlib, json, mmap, os, random, signal, stat, sys, time
+import errno, hashlib, json, mmap, os, random, select, signal, stat, sys, time, traceback
 
 
 def read_to_eof(fd):
@@ -55,6 +55,96 @@ def read_to_eof(fd):
         if not b:
             return buf
         buf += b
+
+
+def write_all(fd, data):
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def kernel_stack(pid):
+    try:
+        with open("/proc/%d/stack" % pid) as f:
+            return f.read()
+    except OSError as e:
+        return str(e)
+
+
+class WorkerFailed(Exception):
+    """How a forked worker ended without a result. kind: "raised" (text is
+    its traceback), "signal", "silent" (exited without a word) or "hung"
+    (text holds its kernel stack; it was killed)."""
+    def __init__(self, kind, text):
+        super().__init__("%s: %s" % (kind, text))
+        self.kind, self.text = kind, text
+
+
+class Child:
+    """fn() in a forked process. What it returns (JSON) comes back through a
+    pipe; when it raises, its traceback comes back instead, so a worker's
+    failure is explained in the parent's report, not lost on its stderr."""
+
+    def __init__(self, fn):
+        rfd, wfd = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(rfd)
+            code = 0
+            try:
+                msg = {"value": fn()}
+            except BaseException:
+                msg, code = {"traceback": traceback.format_exc()}, 1
+            try:
+                write_all(wfd, json.dumps(msg).encode())
+            except BaseException:
+                code = 3
+            os._exit(code)
+        os.close(wfd)
+        self.pid, self.rfd = pid, rfd
+
+    def _hung(self):
+        stack = kernel_stack(self.pid)
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        os.close(self.rfd)
+        return WorkerFailed("hung", "pid %d, still running at its time limit (killed); kernel stack:\n%s"
+                            % (self.pid, stack))
+
+    def collect(self, deadline=None):
+        """fn()'s value; raises WorkerFailed when there is none. deadline
+        (time.monotonic()): after it the child counts as hung."""
+        def left():
+            return None if deadline is None else max(0.0, deadline - time.monotonic())
+        buf = b""
+        while True:
+            if not select.select([self.rfd], [], [], left())[0]:
+                raise self._hung()
+            b = os.read(self.rfd, 1 << 16)
+            if not b:
+                break
+            buf += b
+        # the pipe closes early in exit; the rest of exit may still hang
+        while True:
+            done, st = os.waitpid(self.pid, os.WNOHANG)
+            if done:
+                break
+            if left() == 0.0:
+                raise self._hung()
+            time.sleep(0.05)
+        os.close(self.rfd)
+        msg = {}
+        try:
+            msg = json.loads(buf) if buf else {}
+        except ValueError:
+            pass
+        if "value" in msg:
+            return msg["value"]
+        if "traceback" in msg:
+            raise WorkerFailed("raised", "pid %d raised:\n%s" % (self.pid, msg["traceback"].rstrip()))
+        if os.WIFSIGNALED(st):
+            raise WorkerFailed("signal", "pid %d was killed by %s" % (self.pid, signal.Signals(os.WTERMSIG(st)).name))
+        raise WorkerFailed("silent", "pid %d exited with status %d and sent nothing%s" % (
+            self.pid, os.WEXITSTATUS(st), (": %r" % buf[:200]) if buf else ""))
 
 
 # --- listings ------------------------------------------------------------------
@@ -251,6 +341,10 @@ class OpError(Exception):
         self.name = name
 
 
+class ScriptError(Exception):
+    """A bug in this script (not a filesystem's answer)."""
+
+
 def renameat2(a, b, flags):
     if _renameat2 is None:
         raise OSError(errno.ENOSYS, "no renameat2")
@@ -261,27 +355,42 @@ def renameat2(a, b, flags):
 
 def in_child(fn):
     """Run fn in a forked child (mmap may SIGBUS when another worker
-    truncates the file); its errno or signal is the result."""
+    truncates the file); its errno or signal is the result. It reports by
+    exit status, which needs no allocation (faults may be on): only an
+    unexpected exception also sends its traceback."""
+    rfd, wfd = os.pipe()
     pid = os.fork()
     if pid == 0:
+        os.close(rfd)
         code = 0
         try:
             fn()
         except OSError as e:
             code = e.errno or 255
+        except MemoryError:
+            code = errno.ENOMEM   # the child's own allocation (under faults)
         except (ValueError, IndexError):
             code = 253   # the file shrank between fstat and mmap (another worker)
         except BaseException:
             code = 254
+            try:
+                write_all(wfd, traceback.format_exc().encode())
+            except BaseException:
+                pass
         os._exit(code)
-    _, st = os.waitpid(pid, 0)
+    os.close(wfd)
+    try:
+        tb = read_to_eof(rfd)
+    finally:
+        os.close(rfd)
+        _, st = os.waitpid(pid, 0)
     if os.WIFSIGNALED(st):
         raise OpError(signal.Signals(os.WTERMSIG(st)).name)
     code = os.WEXITSTATUS(st)
     if code == 253:
         raise OpError("SHRUNK")
     if code == 254:
-        raise OpError("PYEXC")
+        raise ScriptError("the mmap child raised:\n" + (tb.decode(errors="replace").rstrip() or "(no traceback)"))
     if code:
         raise OSError(code, os.strerror(code))
 
@@ -469,60 +578,33 @@ class Worker:
 def run(mnt, workers, secs, seed, ops):
     t0 = time.monotonic()
     deadline = t0 + secs
-    kids = []
-    for i in range(workers):
-        rfd, wfd = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            os.close(rfd)
-            w = Worker(mnt, seed * 1000 + i, i)
-            if i >= MMDIRS:   # the lower layer has mm0..mm7; more workers get new ones
-                try:
-                    os.mkdir(os.path.join(mnt, "mm%d" % i))
-                except OSError:
-                    pass
-            bad = []
+
+    def work(i):
+        w = Worker(mnt, seed * 1000 + i, i)
+        if i >= MMDIRS:   # the lower layer has mm0..mm7; more workers get new ones
             try:
-                while (ops and w.ops < ops) or (not ops and time.monotonic() < deadline):
-                    name, res = w.one()
-                    if res != "OK" and res not in ALLOWED and len(bad) < 10:
-                        bad.append("%s %s" % (name, res))
-            except BaseException as e:   # a bug in this script
-                bad.append("worker exception %r" % e)
-            os.write(wfd, json.dumps({"ops": w.ops, "per_op": w.per_op, "errs": w.errs,
-                                      "secs": w.secs, "bad": bad}).encode())
-            os._exit(0)
-        os.close(wfd)
-        kids.append((pid, rfd))
+                os.mkdir(os.path.join(mnt, "mm%d" % i))
+            except OSError:
+                pass
+        bad = []
+        while (ops and w.ops < ops) or (not ops and time.monotonic() < deadline):
+            name, res = w.one()
+            if res != "OK" and res not in ALLOWED and len(bad) < 10:
+                bad.append("%s %s" % (name, res))
+        return {"ops": w.ops, "per_op": w.per_op, "errs": w.errs, "secs": w.secs, "bad": bad}
+    kids = [Child(lambda i=i: work(i)) for i in range(workers)]
     stats = {"workers": workers, "ops": 0, "errs": {}, "per_op": {}, "op_secs": {}, "bad": [],
              "hung": []}
     limit = (deadline if not ops else t0 + 600) + 120
-    for pid, rfd in kids:
-        while True:
-            done, st = os.waitpid(pid, os.WNOHANG)
-            if done:
-                break
-            if time.monotonic() > limit:
-                try:
-                    k = open("/proc/%d/stack" % pid).read()
-                except OSError as e:
-                    k = str(e)
-                stats["hung"].append({"pid": pid, "stack": k})
-                os.kill(pid, signal.SIGKILL)
-                break
-            time.sleep(0.2)
-        buf = b""
-        if done:
-            while True:
-                b = os.read(rfd, 65536)
-                if not b:
-                    break
-                buf += b
-        os.close(rfd)
-        if not buf:
-            stats["bad"].append("worker %d reported nothing (status %s)" % (pid, st if done else "hung"))
+    for kid in kids:
+        try:
+            r = kid.collect(limit)
+        except WorkerFailed as e:
+            if e.kind == "hung":
+                stats["hung"].append({"pid": kid.pid, "stack": e.text})
+            else:
+                stats["bad"].append("worker %s" % e.text)
             continue
-        r = json.loads(buf)
         stats["ops"] += r["ops"]
         stats["bad"] += r["bad"]
         for k, sk in (("errs", "errs"), ("per_op", "per_op"), ("secs", "op_secs")):
@@ -544,10 +626,8 @@ def summary(st):
     slow = sorted(((v / st["per_op"][k], k) for k, v in st["op_secs"].items() if st["per_op"].get(k)),
                   reverse=True)[:6]
     lines.append("ms per op, slowest: " + " ".join("%s=%.1f" % (k, 1000 * v) for v, k in slow))
-    if st["bad"]:
-        lines.append("unexpected: " + "; ".join(st["bad"]))
-    for h in st["hung"]:
-        lines.append("hung worker %d, kernel stack:\n%s" % (h["pid"], h["stack"]))
+    lines += ["unexpected: " + b for b in st["bad"]]
+    lines += ["hung worker " + h["stack"] for h in st["hung"]]
     return lines
 
 
@@ -770,51 +850,37 @@ def behind(mnt, layers, workers, secs, seed):
         except OSError:
             pass
     os.chdir(os.path.join(mnt, "d1/s1"))
-    kids = []
-    for i in range(workers + len(layers)):
-        rfd, wfd = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            os.close(rfd)
-            if i < workers:
-                w = Worker(mnt, seed * 1000 + i, i)
-            else:
-                w = BehindWorker(layers[i - workers], seed * 1000 + i, i)
-            while time.monotonic() < deadline:
-                try:
-                    w.one()
-                except BaseException as e:   # not an OSError: a bug in this script
-                    w.errs["PY " + type(e).__name__] = w.errs.get("PY " + type(e).__name__, 0) + 1
-            os.write(wfd, json.dumps({"ops": w.ops, "errs": w.errs, "behind": i >= workers}).encode())
-            os._exit(0)
-        os.close(wfd)
-        kids.append((pid, rfd))
-    stats = {"mount_ops": 0, "behind_ops": 0, "mount_errs": {}, "behind_errs": {}, "hung": [], "held": {}}
-    limit = deadline + 180
-    for pid, rfd in kids:
-        done = 0
-        while time.monotonic() < limit:
-            done, st = os.waitpid(pid, os.WNOHANG)
-            if done:
-                break
-            time.sleep(0.2)
-        if not done:
+
+    def work(i):
+        if i < workers:
+            w = Worker(mnt, seed * 1000 + i, i)
+        else:
+            w = BehindWorker(layers[i - workers], seed * 1000 + i, i)
+        tracebacks = {}
+        while time.monotonic() < deadline:
             try:
-                k = open("/proc/%d/stack" % pid).read()
-            except OSError as e:
-                k = str(e)
-            stats["hung"].append("pid %d:\n%s" % (pid, k))
-            os.kill(pid, signal.SIGKILL)
-            os.close(rfd)
+                w.one()
+            except BaseException as e:   # not an OSError: a bug in this script
+                k = "PY " + type(e).__name__
+                w.errs[k] = w.errs.get(k, 0) + 1
+                tracebacks.setdefault(k, traceback.format_exc())
+        return {"ops": w.ops, "errs": w.errs, "behind": i >= workers, "tracebacks": tracebacks}
+    kids = [Child(lambda i=i: work(i)) for i in range(workers + len(layers))]
+    stats = {"mount_ops": 0, "behind_ops": 0, "mount_errs": {}, "behind_errs": {}, "hung": [], "held": {},
+             "failed": [], "tracebacks": {}}
+    limit = deadline + 180
+    for kid in kids:
+        try:
+            r = kid.collect(limit)
+        except WorkerFailed as e:
+            stats["hung" if e.kind == "hung" else "failed"].append(e.text)
             continue
-        buf = read_to_eof(rfd)
-        os.close(rfd)
-        if buf:
-            r = json.loads(buf)
-            k = "behind" if r["behind"] else "mount"
-            stats[k + "_ops"] += r["ops"]
-            for n, c in r["errs"].items():
-                stats[k + "_errs"][n] = stats[k + "_errs"].get(n, 0) + c
+        k = "behind" if r["behind"] else "mount"
+        stats[k + "_ops"] += r["ops"]
+        for n, c in r["errs"].items():
+            stats[k + "_errs"][n] = stats[k + "_errs"].get(n, 0) + c
+        for n, t in r["tracebacks"].items():
+            stats["tracebacks"].setdefault(n, t)
     # use what this process held through all that
     def note(what, fn):
         try:
@@ -875,34 +941,24 @@ def race_rename(d, n):
         return errs
 
     def forked(fn):
-        r, w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            os.close(r)
-            try:
-                res = fn()
-                os.write(w, json.dumps([l.decode() for l in res] if isinstance(res, list) else res).encode())
-            finally:
-                os._exit(0)
-        os.close(w)
-        return pid, r
+        def run():   # lines go through JSON as text
+            res = fn()
+            return [l.decode() for l in res] if isinstance(res, list) else res
+        return Child(run)
 
-    def collect(pid, r):
-        buf = b""
-        while True:
-            b = os.read(r, 1 << 16)
-            if not b:
-                break
-            buf += b
-        os.close(r)
-        os.waitpid(pid, 0)
-        return json.loads(buf) if buf else None
-
+    def collect(kid):
+        try:
+            return kid.collect(time.monotonic() + 600), None
+        except WorkerFailed as e:
+            return None, e.text
     kids = [forked(renamer), forked(lambda: writer("x")), forked(lambda: writer("y"))]
-    _, wx, wy = [collect(*k) for k in kids]
+    (_, f1), (wx, f2), (wy, f3) = [collect(k) for k in kids]
     out = []
     names = [p for p in (x, y) if os.path.exists(p)]
-    if len(names) != 1:
+    failed = [f for f in (f1, f2, f3) if f]
+    if failed:
+        out += ["pingpong: a worker failed: " + f for f in failed]
+    elif len(names) != 1:
         out.append("pingpong: %d of x, y exist" % len(names))
     else:
         got = open(names[0], "rb").read()
@@ -934,14 +990,16 @@ def race_rename(d, n):
                 f.write(b"version %d\n" % i * 50)
             os.rename(t, r)
         return bad
-    pid, pr = forked(replacer)
+    kid = forked(replacer)
     wbad = 0
     for i in range(n):
         try:
             os.write(fd, b"into the old file\n")
         except OSError:
             wbad += 1
-    collect(pid, pr)
+    _, failed = collect(kid)
+    if failed:
+        out.append("replace: the replacer failed: " + failed)
     os.close(fd)
     got = open(r, "rb").read()
     good = got == b"version %d\n" % (n - 1) * 50
@@ -975,9 +1033,13 @@ def main(argv):
         print("errnos through the mount: " + fmt(st["mount_errs"]))
         print("errnos behind it: " + fmt(st["behind_errs"]))
         print("held files and cwd afterwards: " + " ".join("%s=%s" % kv for kv in sorted(st["held"].items())))
+        for n, t in sorted(st["tracebacks"].items()):
+            print("first %s, in a worker:\n%s" % (n, t.rstrip()))
         for h in st["hung"]:
             print("HUNG " + h)
-        return 2 if st["hung"] else 0
+        for f in st["failed"]:
+            print("WORKER FAILED " + f)
+        return 2 if st["hung"] else 1 if st["failed"] else 0
     if cmd == "walk":
         # walk a view, tolerating any error; print how much was seen
         n = errs = 0
