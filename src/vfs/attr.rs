@@ -25,11 +25,6 @@ pub(crate) mod valid {
     pub(crate) const OPEN: u32 = 1 << 15;
 }
 
-/// `STATX_BASIC_STATS`.
-const STATX_BASIC_STATS: u32 = 0x7ff;
-/// `AT_STATX_SYNC_AS_STAT`.
-const AT_STATX_SYNC_AS_STAT: u32 = 0;
-
 /// A timestamp: seconds and nanoseconds.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
 pub(crate) struct Time {
@@ -76,8 +71,8 @@ impl Attrs {
             bindings::vfs_getattr(
                 path.as_raw(),
                 &mut st,
-                STATX_BASIC_STATS,
-                AT_STATX_SYNC_AS_STAT,
+                bindings::STATX_BASIC_STATS,
+                bindings::AT_STATX_SYNC_AS_STAT,
             )
         })?;
         Ok(Self {
