@@ -15,7 +15,8 @@ use kernel::{
     str::{BStr, CString},
 };
 
-/// Most lower layers one mount may stack (overlayfs's `OVL_MAX_STACK`).
+/// Most lower layers one mount may stack (overlayfs's `OVL_MAX_STACK`). A literal: it is
+/// defined in `fs/overlayfs/params.h`, private to overlayfs, which no bindgen input includes.
 pub(crate) const MAX_LOWER_LAYERS: usize = 500;
 
 /// A lower layer named by the user: the path as given, and where it resolved to.

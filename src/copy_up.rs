@@ -16,16 +16,13 @@
 #![deny(unsafe_code)]
 
 use crate::{
-    file::oflags,
     inode::{of_dentry, LowerEntry},
     layers::UpperLayer,
     super_block::{fs_of, RovlFs},
     vfs::{
-        attr::{self, Attrs},
+        attr::{self, Attrs, FileType, OpenFlag, RenameFlags},
         dirop::{DirOp, Renaming},
-        file as vfile,
-        inode::{self as vinode, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG},
-        xattr as vxattr, Dentry, PathRef,
+        file as vfile, inode as vinode, xattr as vxattr, Dentry, PathRef,
     },
     work,
 };
@@ -93,14 +90,20 @@ fn copy_up_one(fs: &RovlFs, parent: &Dentry, dentry: &Dentry, with_data: bool) -
     let placed = (|| {
         // The data is copied without write access held: the copy takes its own, and holding
         // it twice could deadlock against a freeze.
-        if with_data && attrs.mode & S_IFMT == S_IFREG && attrs.size > 0 {
+        if with_data && attrs.file_type() == Some(FileType::Regular) && attrs.size > 0 {
             copy_data(fs, upper, lower, &temp, attrs.size)?;
         }
         let _write = upper.mnt.want_write()?;
         copy_xattrs(fs, upper, lower, &temp)?;
         attr::set_all(&upper.mnt, &temp, &attrs)?;
-        let mut rename =
-            Renaming::by_dentry(&upper.mnt, &upper.work, &temp, &upper_parent, &name, 0)?;
+        let mut rename = Renaming::by_dentry(
+            &upper.mnt,
+            &upper.work,
+            &temp,
+            &upper_parent,
+            &name,
+            RenameFlags::empty(),
+        )?;
         if rename.target().inode().is_some() {
             // The name appeared in the upper layer behind our back.
             return Err(EEXIST);
@@ -132,14 +135,14 @@ fn make_object(upper: &UpperLayer, lower: &LowerEntry, attrs: &Attrs) -> Result<
     if op.dentry().inode().is_some() {
         return Err(EEXIST);
     }
-    let perm = attrs.mode & 0o7777;
-    let op = match attrs.mode & S_IFMT {
-        S_IFREG => {
-            op.create(S_IFREG | perm)?;
+    let perm = attrs.perm();
+    let op = match attrs.file_type() {
+        Some(FileType::Regular) => {
+            op.create(FileType::Regular.mode_bits() | perm)?;
             op
         }
-        S_IFDIR => op.mkdir(perm)?,
-        S_IFLNK => {
+        Some(FileType::Directory) => op.mkdir(perm)?,
+        Some(FileType::Symlink) => {
             let target: CString = vinode::read_link(&lower.dentry)?;
             op.symlink(&target)?;
             op
@@ -160,10 +163,10 @@ fn copy_data(
     temp: &Dentry,
     size: i64,
 ) -> Result {
-    let from = vfile::open_path(lower.path(fs), oflags::LARGEFILE, &fs.creds)?;
+    let from = vfile::open_path(lower.path(fs), OpenFlag::LargeFile.into(), &fs.creds)?;
     let to = vfile::open_path(
         PathRef::new(&upper.mnt, temp),
-        oflags::WRONLY | oflags::LARGEFILE,
+        OpenFlag::WriteOnly | OpenFlag::LargeFile,
         &fs.creds,
     )?;
     let mut pos: i64 = 0;

@@ -19,10 +19,10 @@ use crate::{
     lookup, readdir,
     super_block::{fs_of, Rovl, RovlFs},
     vfs::{
+        attr::{RenameFlag, RenameFlags},
         cred,
-        dirop::{rename_flags, DirOp, Renaming},
-        inode::{S_IFCHR, S_IFMT},
-        namei, CredGuard, Dentry, Inode, InodeWith,
+        dirop::{DirOp, Renaming},
+        inode as vinode, namei, CredGuard, Dentry, Inode, InodeWith,
     },
     work,
     xattr::DirMark,
@@ -62,7 +62,7 @@ pub(crate) fn create(dir: &InodeWith<RovlInode>, dentry: &Dentry, what: NewObjec
     let _changed = listing_changed(dir);
     if let NewObject::Special(mode, rdev) = what {
         // A whiteout cannot be made through the overlay, as in overlayfs.
-        if mode & S_IFMT == S_IFCHR && rdev == 0 {
+        if vinode::is_whiteout(mode, rdev) {
             return Err(EPERM);
         }
     }
@@ -196,7 +196,11 @@ fn create_over_whiteout(
                 }
             })?;
         }
-        let flags = if is_dir { rename_flags::EXCHANGE } else { 0 };
+        let flags = if is_dir {
+            RenameFlag::Exchange.into()
+        } else {
+            RenameFlags::empty()
+        };
         Renaming::by_dentries(&upper.mnt, &upper.work, &temp, upper_dir, whiteout, flags)?.rename()
     })();
     if let Err(e) = placed {
@@ -272,9 +276,9 @@ fn replace_with_whiteout(
     };
     let victim_is_dir = victim.is_some_and(|v| v.is_dir());
     let flags = if victim_is_dir {
-        rename_flags::EXCHANGE
+        RenameFlag::Exchange.into()
     } else {
-        0
+        RenameFlags::empty()
     };
     let mut displaced = None;
     let placed = (|| {
@@ -329,13 +333,13 @@ pub(crate) fn rename(
     old: &Dentry,
     new_dir: &InodeWith<RovlInode>,
     new: &Dentry,
-    flags: u32,
+    flags: RenameFlags,
 ) -> Result {
-    if flags & !(rename_flags::NOREPLACE | rename_flags::EXCHANGE) != 0 {
+    if flags.without(RenameFlag::NoReplace | RenameFlag::Exchange) != RenameFlags::empty() {
         return Err(EINVAL);
     }
     let _changed = (listing_changed(old_dir), listing_changed(new_dir));
-    let exchange = flags & rename_flags::EXCHANGE != 0;
+    let exchange = flags.contains(RenameFlag::Exchange);
     let fs = fs_of(old_dir.inode().sb())?;
     let upper = fs.layers.upper.as_ref().ok_or(EROFS)?;
     let old_inode = of_dentry(old)?;
@@ -377,20 +381,24 @@ pub(crate) fn rename(
     let new_is_whiteout = new.inode().is_none()
         && namei::lookup_positive(&upper.mnt, &new_name, new_upper_dir)?
             .is_some_and(|d| fs.xattrs.is_whiteout(&upper.mnt, &d));
-    let mut upper_flags = if exchange { rename_flags::EXCHANGE } else { 0 };
+    let mut upper_flags = if exchange {
+        RenameFlag::Exchange.into()
+    } else {
+        RenameFlags::empty()
+    };
     let mut remove_whiteout = false;
     if !exchange {
         if old_lower_positive {
             // Leave a whiteout where the old name was: by swapping with the whiteout at the
             // target if there is one, else by having the upper filesystem make one.
             upper_flags |= if new_is_whiteout {
-                rename_flags::EXCHANGE
+                RenameFlag::Exchange
             } else {
-                rename_flags::WHITEOUT
+                RenameFlag::Whiteout
             };
         } else if old_is_dir && new_is_whiteout {
             // A directory cannot replace a whiteout (a device node): swap, then remove it.
-            upper_flags |= rename_flags::EXCHANGE;
+            upper_flags |= RenameFlag::Exchange;
             remove_whiteout = true;
         }
     }
@@ -425,7 +433,7 @@ pub(crate) fn rename(
             if rename.target().inode().is_some() && !(new_is_whiteout && target_is_whiteout) {
                 return Err(ESTALE);
             }
-            if rename.target().inode().is_none() && upper_flags & rename_flags::EXCHANGE != 0 {
+            if rename.target().inode().is_none() && upper_flags.contains(RenameFlag::Exchange) {
                 return Err(ESTALE);
             }
         }
@@ -495,7 +503,7 @@ fn clear_empty(
         if op.dentry().inode().is_some() {
             return Err(EEXIST);
         }
-        op.mkdir(attrs.mode & 0o7777)?.dentry_ref()
+        op.mkdir(attrs.perm())?.dentry_ref()
     };
     let placed = (|| {
         fs.xattrs.set_opaque(&upper.mnt, &temp)?;
@@ -506,7 +514,7 @@ fn clear_empty(
             &temp,
             upper_dir,
             old,
-            rename_flags::EXCHANGE,
+            RenameFlag::Exchange.into(),
         )?;
         rename.rename()
     })();

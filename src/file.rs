@@ -10,15 +10,14 @@ use crate::{
     inode::RovlInode,
     super_block::{fs_of, Rovl},
     vfs::{
-        attr::InodeLock,
+        attr::{InodeLock, May, OpenFlag, OpenFlags, Whence},
         backing::{self, WriteDone},
         cred,
         file::{
             self as vfile, FileOperations, MmapRequest, ReadRequest, SpliceReadRequest,
             WriteRequest,
         },
-        inode::{self as vinode, may},
-        CredGuard, InodeWith, PathRef,
+        inode as vinode, CredGuard, InodeWith, PathRef,
     },
 };
 use kernel::{
@@ -28,22 +27,11 @@ use kernel::{
     sync::{aref::ARef, SetOnce},
 };
 
-/// `open(2)` flags, as x86 defines them.
-pub(crate) mod oflags {
-    pub(crate) const ACCMODE: u32 = 0o3;
-    pub(crate) const WRONLY: u32 = 0o1;
-    pub(crate) const CREAT: u32 = 0o100;
-    pub(crate) const EXCL: u32 = 0o200;
-    pub(crate) const NOCTTY: u32 = 0o400;
-    pub(crate) const TRUNC: u32 = 0o1000;
-    pub(crate) const APPEND: u32 = 0o2000;
-    pub(crate) const LARGEFILE: u32 = 0o100000;
-    pub(crate) const DIRECTORY: u32 = 0o200000;
-    pub(crate) const NOATIME: u32 = 0o1000000;
+/// The open flags that only matter to the open of the overlay file: the real file is opened
+/// without them.
+fn open_only() -> OpenFlags {
+    OpenFlag::Create | OpenFlag::Exclusive | OpenFlag::NoCtty | OpenFlag::Truncate
 }
-
-/// `MAY_OPEN`: the permission check is for an open.
-const MAY_OPEN: i32 = 0x20;
 
 /// An open rovl file: the real file it forwards to, and the credentials to use on it.
 pub(crate) struct OpenFile {
@@ -71,8 +59,7 @@ impl OpenFile {
         if self.upper.as_ref().is_none() {
             let fs = fs_of(inode.inode().sb())?;
             let layer = fs.layers.upper.as_ref().ok_or(EIO)?;
-            let flags = vfile::flags(file)
-                & !(oflags::CREAT | oflags::EXCL | oflags::NOCTTY | oflags::TRUNC);
+            let flags = vfile::flags(file).without(open_only());
             let _creds = fs.override_creds();
             let real = backing::open(
                 file,
@@ -110,11 +97,12 @@ impl FileOperations for RegularFile {
     fn open(inode: &InodeWith<RovlInode>, file: &File) -> Result<OpenFile> {
         let fs = fs_of(inode.inode().sb())?;
         let open_flags = vfile::flags(file);
-        if open_flags & oflags::ACCMODE != 0 || open_flags & oflags::TRUNC != 0 {
+        let truncate = open_flags.contains(OpenFlag::Truncate);
+        if open_flags.acc_mode().contains(May::Write) || truncate {
             // Writing: the file is copied up first (without its data if it is about to be
             // truncated anyway).
             let dentry = vfile::dentry(file);
-            if open_flags & oflags::TRUNC != 0 {
+            if truncate {
                 copy_up::copy_up_without_data(dentry)?;
             } else {
                 copy_up::copy_up(dentry)?;
@@ -125,22 +113,15 @@ impl FileOperations for RegularFile {
         // Creation and truncation were handled on the overlay file; the real file only
         // needs the access mode and the I/O flags. Like overlayfs, do not touch the lower
         // file's atime: open it O_NOATIME where the mounter may.
-        let mut flags =
-            open_flags & !(oflags::CREAT | oflags::EXCL | oflags::NOCTTY | oflags::TRUNC);
-        flags |= oflags::NOATIME;
-        let mut mask = MAY_OPEN
-            | match flags & oflags::ACCMODE {
-                0 => may::READ,
-                oflags::WRONLY => may::WRITE,
-                _ => may::READ | may::WRITE,
-            };
-        if flags & oflags::APPEND != 0 {
-            mask |= may::APPEND;
+        let mut flags = open_flags.without(open_only()) | OpenFlag::NoAtime;
+        let mut mask = flags.acc_mode() | May::Open;
+        if flags.contains(OpenFlag::Append) {
+            mask |= May::Append;
         }
         let _creds = fs.override_creds();
         vinode::permission(real.mnt, real_inode, mask)?;
         if !real_inode.owner_or_capable(real.mnt) {
-            flags &= !oflags::NOATIME;
+            flags = flags.without(OpenFlag::NoAtime);
         }
         let real_file = backing::open(file, flags, real.path(), cred::current_cred())?;
         Ok(OpenFile {
@@ -151,7 +132,7 @@ impl FileOperations for RegularFile {
         })
     }
 
-    fn llseek(file: &File, data: &OpenFile, offset: i64, whence: i32) -> Result<i64> {
+    fn llseek(file: &File, data: &OpenFile, offset: i64, whence: Whence) -> Result<i64> {
         llseek_real(file, data.current(file)?, &data.creds, offset, whence)
     }
 
@@ -207,7 +188,7 @@ pub(crate) fn llseek_real(
     real: &File,
     creds: &Credential,
     offset: i64,
-    whence: i32,
+    whence: Whence,
 ) -> Result<i64> {
     vfile::set_pos(real, vfile::pos(file));
     let pos = {

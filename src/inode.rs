@@ -16,10 +16,8 @@ use crate::{
     readdir::{DirCache, Directory},
     super_block::{fs_of, Rovl, RovlFs},
     vfs::{
-        attr::{valid, Iattr},
-        inode::{
-            self as vinode, may, DelayedCall, IgetResult, InodeOperations, InodeOps, LinkTarget,
-        },
+        attr::{Attr, Iattr, May, MayMask, RenameFlags},
+        inode::{self as vinode, DelayedCall, IgetResult, InodeOperations, InodeOps, LinkTarget},
         Dentry, FileOps, Inode, InodeDentry, InodeDestroying, InodeKind, InodeParams, InodeWith,
         Kstat, Mount, PathRef, SuperBlock,
     },
@@ -247,15 +245,15 @@ pub(crate) fn of_dentry(dentry: &Dentry) -> Result<&InodeWith<RovlInode>> {
 
 /// Permission as overlayfs.rst describes it: the caller against the overlay inode's
 /// attributes, then the mounter against the real inode.
-fn permission(inode: &InodeWith<RovlInode>, mask: i32) -> Result {
-    // This also runs in RCU walk (`may::NOT_BLOCK`): nothing here sleeps or takes a
+fn permission(inode: &InodeWith<RovlInode>, mask: MayMask) -> Result {
+    // This also runs in RCU walk (`May::NotBlock`): nothing here sleeps or takes a
     // reference, and the real objects stay readable while walkers may see the inode.
     let fs = fs_of(inode.inode().sb())?;
     let real = inode.data().real(fs)?;
     let Some(real_inode) = real.dentry.inode() else {
         // Only an inode on its way out (its real dentry released, see `InodeDentry`), met
         // in RCU walk: ref-walk will not find it.
-        return Err(if mask & may::NOT_BLOCK != 0 {
+        return Err(if mask.contains(May::NotBlock) {
             ECHILD
         } else {
             EIO
@@ -263,11 +261,10 @@ fn permission(inode: &InodeWith<RovlInode>, mask: i32) -> Result {
     };
     vinode::generic_permission(inode.inode(), mask)?;
     let mut mask = mask;
-    if !real.is_upper && mask & may::WRITE != 0 && !is_special(real_inode) {
+    if !real.is_upper && mask.contains(May::Write) && !is_special(real_inode) {
         // Writes never reach a lower object (it is copied up first), so the mounter only
         // needs to be able to read it.
-        mask &= !(may::WRITE | may::APPEND);
-        mask |= may::READ;
+        mask = mask.without(May::Write | May::Append) | May::Read;
     }
     let _creds = fs.override_creds();
     vinode::permission(real.mnt, real_inode, mask)
@@ -338,7 +335,7 @@ impl InodeOperations for DirInode {
         lookup::lookup(dir, name)
     }
 
-    fn permission(inode: &InodeWith<RovlInode>, mask: i32) -> Result {
+    fn permission(inode: &InodeWith<RovlInode>, mask: MayMask) -> Result {
         permission(inode, mask)
     }
 
@@ -387,7 +384,7 @@ impl InodeOperations for DirInode {
         old: &Dentry,
         new_dir: &InodeWith<RovlInode>,
         new: &Dentry,
-        flags: u32,
+        flags: RenameFlags,
     ) -> Result {
         dir::rename(old_dir, old, new_dir, new, flags)
     }
@@ -400,7 +397,7 @@ struct FileInode;
 impl InodeOperations for FileInode {
     type Data = RovlInode;
 
-    fn permission(inode: &InodeWith<RovlInode>, mask: i32) -> Result {
+    fn permission(inode: &InodeWith<RovlInode>, mask: MayMask) -> Result {
         permission(inode, mask)
     }
 
@@ -458,20 +455,20 @@ fn setattr(dentry: &Dentry, attr: &mut Iattr) -> Result {
     let inode = of_dentry(dentry)?;
     let fs = fs_of(inode.inode().sb())?;
     let upper_layer = fs.layers.upper.as_ref().ok_or(EROFS)?;
-    if attr.valid() & valid::SIZE != 0 && attr.size() == 0 && inode.data().upper().is_none() {
+    if attr.valid().contains(Attr::Size) && attr.size() == 0 && inode.data().upper().is_none() {
         // Truncating to nothing: the data need not be copied first.
         copy_up::copy_up_without_data(dentry)?;
     } else {
         copy_up::copy_up(dentry)?;
     }
     let upper = inode.data().upper().ok_or(EIO)?;
-    if attr.valid() & (valid::KILL_SUID | valid::KILL_SGID) != 0 {
+    if attr.valid().contains_any(Attr::KillSuid | Attr::KillSgid) {
         // The upper filesystem works out the new mode itself from the kill bits.
-        attr.clear(valid::MODE);
+        attr.clear(Attr::Mode);
     }
     // The rovl file (ATTR_FILE) means nothing to the upper filesystem, and the real file was
     // not opened with O_TRUNC (ATTR_OPEN).
-    attr.clear(valid::FILE | valid::OPEN);
+    attr.clear(Attr::File | Attr::Open);
     let _write = upper_layer.mnt.want_write()?;
     {
         let _creds = fs.override_creds();

@@ -13,10 +13,11 @@
 #![deny(unsafe_code)]
 
 use crate::{
-    file::{llseek_real, oflags},
+    file::llseek_real,
     inode::RovlInode,
     super_block::{fs_of, Rovl, RovlFs},
     vfs::{
+        attr::{FileType, OpenFlag, OpenFlags, Whence},
         file::{self as vfile, FileOperations},
         namei,
         readdir::{self as vreaddir, DirContext, RealEntry},
@@ -32,10 +33,6 @@ use kernel::{
     prelude::*,
     sync::{aref::ARef, Arc, SpinLock},
 };
-
-/// `DT_CHR` of `struct linux_dirent64`.
-const DT_CHR: u32 = 2;
-const DT_REG: u32 = 8;
 
 /// The merged listing of a directory: every visible name once, in the order overlayfs lists
 /// them. Built on the first read of an open directory and kept on the inode, for the next
@@ -150,7 +147,7 @@ enum DirKind {
     /// Several: list from the merged listing, taken from the inode or read on the first read
     /// (and again on a rewind if the directory changed since).
     Merged {
-        flags: u32,
+        flags: OpenFlags,
         listing: Pin<KBox<SpinLock<Option<Arc<Listing>>>>>,
     },
 }
@@ -166,7 +163,8 @@ impl FileOperations for Directory {
     fn open(inode: &InodeWith<RovlInode>, file: &File) -> Result<OpenDir> {
         let fs = fs_of(inode.inode().sb())?;
         let data = inode.data();
-        let flags = oflags::DIRECTORY | (vfile::flags(file) & oflags::LARGEFILE);
+        let flags =
+            OpenFlags::from(OpenFlag::Directory) | (vfile::flags(file) & OpenFlag::LargeFile);
         let _creds = fs.override_creds();
         // The root is listed through the merge cache even with one layer, as overlayfs does,
         // so that whiteouts in it never show.
@@ -184,15 +182,15 @@ impl FileOperations for Directory {
         })
     }
 
-    fn llseek(file: &File, data: &OpenDir, offset: i64, whence: i32) -> Result<i64> {
+    fn llseek(file: &File, data: &OpenDir, offset: i64, whence: Whence) -> Result<i64> {
         match &data.kind {
             DirKind::Real(real) => llseek_real(file, real, &data.creds, offset, whence),
             DirKind::Merged { .. } => {
                 // Positions are indexes into the listing: SEEK_SET and SEEK_CUR only. (A read
                 // from 0 takes a fresh look at the listing.)
                 let pos = match whence {
-                    0 => offset,
-                    1 => vfile::pos(file).checked_add(offset).ok_or(EINVAL)?,
+                    Whence::Set => offset,
+                    Whence::Cur => vfile::pos(file).checked_add(offset).ok_or(EINVAL)?,
                     _ => return Err(EINVAL),
                 };
                 if pos < 0 {
@@ -244,7 +242,7 @@ impl FileOperations for Directory {
 
 /// The merged listing of directory `data`: the one its inode keeps if that is current, or
 /// read from the layers (and kept).
-fn merged_listing(inode: &Inode, data: &RovlInode, flags: u32) -> Result<Arc<Listing>> {
+fn merged_listing(inode: &Inode, data: &RovlInode, flags: OpenFlags) -> Result<Arc<Listing>> {
     let cache = data.dir_cache().ok_or(ENOTDIR)?;
     let fs = fs_of(inode.sb())?;
     // Version and cookies first: a change that lands while the layers are read makes a
@@ -293,7 +291,7 @@ fn real_dirs<'a>(
 }
 
 /// Opens every layer's directory of the merged directory `data`, top first.
-fn merged_layers(fs: &RovlFs, data: &RovlInode, flags: u32) -> Result<KVec<MergedLayer>> {
+fn merged_layers(fs: &RovlFs, data: &RovlInode, flags: OpenFlags) -> Result<KVec<MergedLayer>> {
     let mut layers = KVec::with_capacity(data.lowers.len() + 1, GFP_KERNEL)?;
     for (mnt, dentry) in real_dirs(fs, data) {
         let layer = MergedLayer {
@@ -311,7 +309,7 @@ fn merged_layers(fs: &RovlFs, data: &RovlInode, flags: u32) -> Result<KVec<Merge
 /// (its layers may hold whiteouts), as `rmdir` and renaming over a directory require.
 pub(crate) fn check_empty(fs: &RovlFs, data: &RovlInode) -> Result {
     let _creds = fs.override_creds();
-    let layers = merged_layers(fs, data, oflags::DIRECTORY)?;
+    let layers = merged_layers(fs, data, OpenFlag::Directory.into())?;
     let listing = read_merged(&layers, fs.xattrs, 0)?;
     let visible = listing
         .entries
@@ -392,8 +390,10 @@ fn read_merged(layers: &[MergedLayer], xattrs: &OverlayXattrs, version: u64) -> 
     for i in 0..raw.len() {
         let e = &raw[i];
         let layer = &layers[e.depth];
+        let dtype = FileType::of_dtype(e.entry.dtype);
         let maybe = e.topmost == i
-            && (e.entry.dtype == DT_CHR || (layer.xwhiteouts && e.entry.dtype == DT_REG));
+            && (dtype == Some(FileType::CharDevice)
+                || (layer.xwhiteouts && dtype == Some(FileType::Regular)));
         if maybe {
             if let Some(real) = namei::lookup_positive(&layer.mnt, name(&e.entry), &layer.dentry)? {
                 let whiteout = xattrs.is_whiteout(&layer.mnt, &real);

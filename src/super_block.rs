@@ -11,17 +11,15 @@ use crate::{
     layers::LayerStack,
     upper_layer,
     vfs::{
-        self, cred, sb::Kstatfs, sb::NewSuperBlock, seq::SeqFile, CredGuard, Dentry, FsContextLog,
-        Inode, InodeWith, Param, PathRef, SuperBlock,
+        self, cred,
+        sb::{Kstatfs, NewSuperBlock, OVERLAYFS_SUPER_MAGIC},
+        seq::SeqFile,
+        CredGuard, Dentry, FsContextLog, Inode, InodeWith, Param, PathRef, SuperBlock,
     },
     xattr::{self, OverlayXattrs},
 };
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::{cred::Credential, prelude::*, str::CString, sync::aref::ARef};
-
-/// `OVERLAYFS_SUPER_MAGIC`: rovl reports overlayfs's magic, since it implements its format
-/// and semantics and tools that check for an overlay should treat it as one.
-pub(crate) const OVERLAYFS_SUPER_MAGIC: u64 = 0x794c7630;
 
 /// The rovl filesystem type.
 pub(crate) struct Rovl;
@@ -137,7 +135,9 @@ impl vfs::FileSystem for Rovl {
             namelen = namelen.max(st.namelen());
         }
         sb.set_stack_depth(depth);
-        sb.set_magic(OVERLAYFS_SUPER_MAGIC);
+        // rovl reports overlayfs's magic, since it implements its format and semantics and
+        // tools that check for an overlay should treat it as one.
+        sb.set_magic(OVERLAYFS_SUPER_MAGIC.into());
         sb.set_max_file_size();
         sb.set_posix_acl();
         if layers.upper.is_none() {
@@ -210,7 +210,7 @@ impl vfs::FileSystem for Rovl {
             let _creds = fs.override_creds();
             vfs::sb::statfs(PathRef::new(top, top.root()), buf)?;
         }
-        buf.set_type(OVERLAYFS_SUPER_MAGIC);
+        buf.set_type(OVERLAYFS_SUPER_MAGIC.into());
         if fs.uuid == UuidMode::Auto {
             // The overlay's own id, from its uuid: all zeroes with no upper layer to keep one.
             buf.set_fsid([0, 0]);

@@ -11,11 +11,10 @@
 #![deny(unsafe_code)]
 
 use crate::{
-    file::oflags,
     layers::UpperLayer,
     super_block::RovlFs,
     vfs::{
-        attr,
+        attr::{self, FileType, OpenFlag},
         dirop::DirOp,
         namei,
         readdir::{self as vreaddir, RealEntry},
@@ -41,7 +40,7 @@ pub(crate) fn temp_name() -> Result<CString> {
 
 /// The names in the real directory `dir` on `mnt`, without `.` and `..`.
 pub(crate) fn list_names(mnt: &Mount, dir: &Dentry, creds: &Credential) -> Result<KVec<KVec<u8>>> {
-    let file = vreaddir::open_dir(PathRef::new(mnt, dir), oflags::DIRECTORY, creds)?;
+    let file = vreaddir::open_dir(PathRef::new(mnt, dir), OpenFlag::Directory.into(), creds)?;
     let mut names = KVec::new();
     vreaddir::read_all(&file, &mut |e: RealEntry<'_>| {
         if e.name != b"." && e.name != b".." {
@@ -130,6 +129,6 @@ pub(crate) fn prepare(
         return Err(EINVAL);
     }
     // Clear whatever bits the mode got from the umask or the parent.
-    attr::set_mode(mnt, &work, crate::vfs::inode::S_IFDIR)?;
+    attr::set_mode(mnt, &work, FileType::Directory.mode_bits())?;
     Ok(work)
 }

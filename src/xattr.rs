@@ -28,6 +28,8 @@ pub(crate) struct OverlayXattrs {
     whiteout: &'static CStr,
 }
 
+// The names are overlayfs's on-disk format (`OVL_XATTR_*`), spelled out here because they are
+// defined only in `fs/overlayfs/overlayfs.h`, private to overlayfs and seen by no bindgen run.
 pub(crate) static TRUSTED_XATTRS: OverlayXattrs = OverlayXattrs {
     prefix: b"trusted.overlay.",
     opaque: c"trusted.overlay.opaque",

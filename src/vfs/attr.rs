@@ -9,26 +9,256 @@
 use super::{bindings, dentry::Dentry, inode::Inode, path::Mount, path::PathRef};
 use kernel::{error::to_result, prelude::*, types::Opaque};
 
-/// `ATTR_*` bits of `iattr.ia_valid`.
-pub(crate) mod valid {
-    pub(crate) const MODE: u32 = 1 << 0;
-    pub(crate) const UID: u32 = 1 << 1;
-    pub(crate) const GID: u32 = 1 << 2;
-    pub(crate) const SIZE: u32 = 1 << 3;
-    pub(crate) const ATIME: u32 = 1 << 4;
-    pub(crate) const MTIME: u32 = 1 << 5;
-    pub(crate) const ATIME_SET: u32 = 1 << 7;
-    pub(crate) const MTIME_SET: u32 = 1 << 8;
-    pub(crate) const KILL_SUID: u32 = 1 << 11;
-    pub(crate) const KILL_SGID: u32 = 1 << 12;
-    pub(crate) const FILE: u32 = 1 << 13;
-    pub(crate) const OPEN: u32 = 1 << 15;
+/// Defines `from_bits` and `without` for a flags type of `kernel::impl_flags!`.
+///
+/// The C flag words these types carry may hold bits the types give no name to (other `O_*`
+/// and `MAY_*` flags, `__FMODE_EXEC`, `ATTR_*` bits of other callers): those must pass through
+/// untouched. The `!` of `impl_flags!` keeps only the named bits, so flags are taken away
+/// with `without`, never with `& !`.
+macro_rules! raw_bits {
+    ($flags:ident, $ty:ty) => {
+        impl $flags {
+            /// The flag word `bits` as C passes it, including bits without a name here.
+            pub(crate) const fn from_bits(bits: $ty) -> Self {
+                Self(bits)
+            }
+
+            /// These flags with those of `other` cleared; all other bits are kept.
+            pub(crate) fn without(self, other: impl Into<Self>) -> Self {
+                Self(self.0 & !other.into().0)
+            }
+        }
+    };
 }
 
-/// `STATX_BASIC_STATS`.
-const STATX_BASIC_STATS: u32 = 0x7ff;
-/// `AT_STATX_SYNC_AS_STAT`.
-const AT_STATX_SYNC_AS_STAT: u32 = 0;
+kernel::impl_flags!(
+    /// The `open(2)` flags of a file (`f_flags`): the `O_*` bits of `fcntl.h`.
+    ///
+    /// Carries every bit it is given: take flags away with `without`, not `& !`.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub(crate) struct OpenFlags(u32);
+
+    /// One `O_*` flag.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub(crate) enum OpenFlag {
+        /// `O_WRONLY` (the access mode is not a flag: see [`OpenFlags::acc_mode`]).
+        WriteOnly = bindings::O_WRONLY,
+        /// `O_CREAT`.
+        Create = bindings::O_CREAT,
+        /// `O_EXCL`.
+        Exclusive = bindings::O_EXCL,
+        /// `O_NOCTTY`.
+        NoCtty = bindings::O_NOCTTY,
+        /// `O_TRUNC`.
+        Truncate = bindings::O_TRUNC,
+        /// `O_APPEND`.
+        Append = bindings::O_APPEND,
+        /// `O_LARGEFILE`.
+        LargeFile = bindings::O_LARGEFILE,
+        /// `O_DIRECTORY`.
+        Directory = bindings::O_DIRECTORY,
+        /// `O_NOATIME`.
+        NoAtime = bindings::O_NOATIME,
+    }
+);
+raw_bits!(OpenFlags, u32);
+
+impl OpenFlags {
+    /// The permission the access mode (`O_ACCMODE` bits) asks for, as `ACC_MODE()` maps it:
+    /// read for `O_RDONLY`, write for `O_WRONLY`, both for `O_RDWR` and for 3.
+    pub(crate) fn acc_mode(self) -> MayMask {
+        match self.0 & bindings::O_ACCMODE {
+            bindings::O_RDONLY => May::Read.into(),
+            bindings::O_WRONLY => May::Write.into(),
+            _ => May::Read | May::Write,
+        }
+    }
+}
+
+kernel::impl_flags!(
+    /// A permission mask: the `MAY_*` bits of `fs.h` that `->permission` and
+    /// `inode_permission()` take.
+    ///
+    /// Carries every bit it is given: take flags away with `without`, not `& !`.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub(crate) struct MayMask(u32);
+
+    /// One `MAY_*` bit.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub(crate) enum May {
+        /// `MAY_WRITE`.
+        Write = bindings::MAY_WRITE,
+        /// `MAY_READ`.
+        Read = bindings::MAY_READ,
+        /// `MAY_APPEND`.
+        Append = bindings::MAY_APPEND,
+        /// `MAY_OPEN`: the check is for an open.
+        Open = bindings::MAY_OPEN,
+        /// `MAY_NOT_BLOCK`: called in RCU walk, must not sleep.
+        NotBlock = bindings::MAY_NOT_BLOCK,
+    }
+);
+raw_bits!(MayMask, u32);
+
+kernel::impl_flags!(
+    /// The `RENAME_*` flags of `renameat2(2)` (`uapi/linux/fs.h`).
+    ///
+    /// Carries every bit it is given: take flags away with `without`, not `& !`.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub(crate) struct RenameFlags(u32);
+
+    /// One `RENAME_*` flag.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub(crate) enum RenameFlag {
+        /// `RENAME_NOREPLACE`.
+        NoReplace = bindings::RENAME_NOREPLACE,
+        /// `RENAME_EXCHANGE`.
+        Exchange = bindings::RENAME_EXCHANGE,
+        /// `RENAME_WHITEOUT`.
+        Whiteout = bindings::RENAME_WHITEOUT,
+    }
+);
+raw_bits!(RenameFlags, u32);
+
+kernel::impl_flags!(
+    /// What a change of attributes changes: the `ATTR_*` bits of `iattr.ia_valid`.
+    ///
+    /// Carries every bit it is given: take flags away with `without`, not `& !`.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub(crate) struct AttrMask(u32);
+
+    /// One `ATTR_*` bit.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub(crate) enum Attr {
+        /// `ATTR_MODE`.
+        Mode = bindings::ATTR_MODE,
+        /// `ATTR_UID`.
+        Uid = bindings::ATTR_UID,
+        /// `ATTR_GID`.
+        Gid = bindings::ATTR_GID,
+        /// `ATTR_SIZE`.
+        Size = bindings::ATTR_SIZE,
+        /// `ATTR_ATIME`.
+        Atime = bindings::ATTR_ATIME,
+        /// `ATTR_MTIME`.
+        Mtime = bindings::ATTR_MTIME,
+        /// `ATTR_ATIME_SET`.
+        AtimeSet = bindings::ATTR_ATIME_SET,
+        /// `ATTR_MTIME_SET`.
+        MtimeSet = bindings::ATTR_MTIME_SET,
+        /// `ATTR_KILL_SUID`.
+        KillSuid = bindings::ATTR_KILL_SUID,
+        /// `ATTR_KILL_SGID`.
+        KillSgid = bindings::ATTR_KILL_SGID,
+        /// `ATTR_FILE`: `ia_file` is set.
+        File = bindings::ATTR_FILE,
+        /// `ATTR_OPEN`: a truncation by `open(O_TRUNC)`.
+        Open = bindings::ATTR_OPEN,
+    }
+);
+raw_bits!(AttrMask, u32);
+
+/// The type of a file: the `S_IFMT` bits of a mode, or the `DT_*` type of a directory entry.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u32)]
+pub(crate) enum FileType {
+    /// `S_IFIFO`, `DT_FIFO`.
+    Fifo = bindings::S_IFIFO,
+    /// `S_IFCHR`, `DT_CHR`.
+    CharDevice = bindings::S_IFCHR,
+    /// `S_IFDIR`, `DT_DIR`.
+    Directory = bindings::S_IFDIR,
+    /// `S_IFBLK`, `DT_BLK`.
+    BlockDevice = bindings::S_IFBLK,
+    /// `S_IFREG`, `DT_REG`.
+    Regular = bindings::S_IFREG,
+    /// `S_IFLNK`, `DT_LNK`.
+    Symlink = bindings::S_IFLNK,
+    /// `S_IFSOCK`, `DT_SOCK`.
+    Socket = bindings::S_IFSOCK,
+}
+
+impl FileType {
+    /// The type in the `S_IFMT` bits of `mode`; `None` if they name none.
+    pub(crate) fn of_mode(mode: u32) -> Option<Self> {
+        Some(match mode & bindings::S_IFMT {
+            bindings::S_IFIFO => Self::Fifo,
+            bindings::S_IFCHR => Self::CharDevice,
+            bindings::S_IFDIR => Self::Directory,
+            bindings::S_IFBLK => Self::BlockDevice,
+            bindings::S_IFREG => Self::Regular,
+            bindings::S_IFLNK => Self::Symlink,
+            bindings::S_IFSOCK => Self::Socket,
+            _ => return None,
+        })
+    }
+
+    /// The type a directory entry reports (`DT_*`); `None` for `DT_UNKNOWN`, `DT_WHT` and
+    /// anything else.
+    pub(crate) fn of_dtype(dtype: u32) -> Option<Self> {
+        Some(match dtype {
+            bindings::DT_FIFO => Self::Fifo,
+            bindings::DT_CHR => Self::CharDevice,
+            bindings::DT_DIR => Self::Directory,
+            bindings::DT_BLK => Self::BlockDevice,
+            bindings::DT_REG => Self::Regular,
+            bindings::DT_LNK => Self::Symlink,
+            bindings::DT_SOCK => Self::Socket,
+            _ => return None,
+        })
+    }
+
+    /// The `S_IFMT` bits of a mode of this type.
+    pub(crate) fn mode_bits(self) -> u32 {
+        self as u32
+    }
+}
+
+/// Where `llseek` counts an offset from: the `SEEK_*` values of `uapi/linux/fs.h`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Whence {
+    /// `SEEK_SET`: from the start.
+    Set,
+    /// `SEEK_CUR`: from the current position.
+    Cur,
+    /// `SEEK_END`: from the end.
+    End,
+    /// `SEEK_DATA`: to the next data at or after the offset.
+    Data,
+    /// `SEEK_HOLE`: to the next hole at or after the offset.
+    Hole,
+    /// Any other value. `lseek(2)` rejects them (above `SEEK_MAX`), but an in-kernel caller
+    /// of `vfs_llseek()` may pass one, and the real file must see it unchanged.
+    Other(c_int),
+}
+
+impl Whence {
+    /// The `whence` C passes.
+    pub(crate) fn from_raw(whence: c_int) -> Self {
+        match u32::try_from(whence) {
+            Ok(bindings::SEEK_SET) => Self::Set,
+            Ok(bindings::SEEK_CUR) => Self::Cur,
+            Ok(bindings::SEEK_END) => Self::End,
+            Ok(bindings::SEEK_DATA) => Self::Data,
+            Ok(bindings::SEEK_HOLE) => Self::Hole,
+            _ => Self::Other(whence),
+        }
+    }
+
+    /// The `whence` to pass to C.
+    pub(crate) fn as_raw(self) -> c_int {
+        let raw = match self {
+            Self::Set => bindings::SEEK_SET,
+            Self::Cur => bindings::SEEK_CUR,
+            Self::End => bindings::SEEK_END,
+            Self::Data => bindings::SEEK_DATA,
+            Self::Hole => bindings::SEEK_HOLE,
+            Self::Other(whence) => return whence,
+        };
+        // CAST: the `SEEK_*` values are 0 to 4.
+        raw as c_int
+    }
+}
 
 /// A timestamp: seconds and nanoseconds.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
@@ -68,6 +298,16 @@ pub(crate) struct Attrs {
 }
 
 impl Attrs {
+    /// The type of the object; `None` if its mode names no type.
+    pub(crate) fn file_type(&self) -> Option<FileType> {
+        FileType::of_mode(self.mode)
+    }
+
+    /// The permission bits of the mode (`S_IALLUGO`: set-id, sticky and `rwx` bits).
+    pub(crate) fn perm(&self) -> u32 {
+        self.mode & bindings::S_IALLUGO
+    }
+
     /// Reads the attributes of the object at `path`.
     pub(crate) fn of(path: PathRef<'_>) -> Result<Self> {
         let mut st = bindings::kstat::default();
@@ -76,8 +316,8 @@ impl Attrs {
             bindings::vfs_getattr(
                 path.as_raw(),
                 &mut st,
-                STATX_BASIC_STATS,
-                AT_STATX_SYNC_AS_STAT,
+                bindings::STATX_BASIC_STATS,
+                bindings::AT_STATX_SYNC_AS_STAT,
             )
         })?;
         Ok(Self {
@@ -115,14 +355,15 @@ impl Iattr {
         unsafe { core::mem::zeroed() }
     }
 
-    /// The `ATTR_*` bits of the change.
-    pub(crate) fn valid(&mut self) -> u32 {
-        self.raw().ia_valid
+    /// What the change changes.
+    pub(crate) fn valid(&mut self) -> AttrMask {
+        AttrMask::from_bits(self.raw().ia_valid)
     }
 
-    /// Drops the `ATTR_*` bits `bits` from the change.
-    pub(crate) fn clear(&mut self, bits: u32) {
-        self.raw().ia_valid &= !bits;
+    /// Drops `bits` from the change.
+    pub(crate) fn clear(&mut self, bits: impl Into<AttrMask>) {
+        let valid = self.valid().without(bits);
+        self.raw().ia_valid = valid.into();
     }
 
     /// The new size, for `ATTR_SIZE`.
@@ -163,20 +404,19 @@ impl Iattr {
 /// order (a change of owner may clear set-id bits, which the mode then restores). Symlinks
 /// have no mode of their own.
 pub(crate) fn set_all(mnt: &Mount, dentry: &Dentry, attrs: &Attrs) -> Result {
-    let is_symlink = attrs.mode & super::inode::S_IFMT == super::inode::S_IFLNK;
-    if !is_symlink {
+    if attrs.file_type() != Some(FileType::Symlink) {
         let mut a = Iattr::empty();
-        a.ia_valid = valid::MODE;
+        a.ia_valid = Attr::Mode as u32;
         a.ia_mode = attrs.mode as u16;
         Iattr(Opaque::new(a)).apply(mnt, dentry)?;
     }
     let mut a = Iattr::empty();
-    a.ia_valid = valid::UID | valid::GID;
+    a.ia_valid = (Attr::Uid | Attr::Gid).into();
     a.__bindgen_anon_1.ia_uid = attrs.uid;
     a.__bindgen_anon_2.ia_gid = attrs.gid;
     Iattr(Opaque::new(a)).apply(mnt, dentry)?;
     let mut a = Iattr::empty();
-    a.ia_valid = valid::ATIME | valid::MTIME | valid::ATIME_SET | valid::MTIME_SET;
+    a.ia_valid = (Attr::Atime | Attr::Mtime | Attr::AtimeSet | Attr::MtimeSet).into();
     a.ia_atime = attrs.atime.into();
     a.ia_mtime = attrs.mtime.into();
     Iattr(Opaque::new(a)).apply(mnt, dentry)
@@ -185,7 +425,7 @@ pub(crate) fn set_all(mnt: &Mount, dentry: &Dentry, attrs: &Attrs) -> Result {
 /// Sets only the mode of the real object `dentry`.
 pub(crate) fn set_mode(mnt: &Mount, dentry: &Dentry, mode: u32) -> Result {
     let mut a = Iattr::empty();
-    a.ia_valid = valid::MODE;
+    a.ia_valid = Attr::Mode as u32;
     a.ia_mode = mode as u16;
     Iattr(Opaque::new(a)).apply(mnt, dentry)
 }

@@ -9,6 +9,7 @@
 //! file. Reads, splices and maps are done with the credentials given here.
 
 use super::{
+    attr::OpenFlags,
     bindings,
     file::{MmapRequest, ReadRequest, SpliceReadRequest, WriteRequest},
     len_result as to_len,
@@ -28,7 +29,7 @@ fn ctx(cred: &Credential) -> bindings::backing_file_ctx {
 /// Opens the real file at `real` for `user_file`, with `flags` and `cred`.
 pub(crate) fn open(
     user_file: &File,
-    flags: u32,
+    flags: OpenFlags,
     real: PathRef<'_>,
     cred: &Credential,
 ) -> Result<ARef<File>> {
@@ -36,7 +37,7 @@ pub(crate) fn open(
     let ptr = unsafe {
         bindings::backing_file_open(
             user_file.as_ptr(),
-            flags as c_int,
+            u32::from(flags) as c_int,
             real.as_raw(),
             cred.as_ptr(),
         )

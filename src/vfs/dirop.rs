@@ -11,16 +11,15 @@
 //! lock cannot be leaked or released twice. Renames lock both parents with
 //! `start_renaming*()` and are held by [`Renaming`].
 
-use super::{bindings, dentry::Dentry, inode::Inode, path::Mount};
+use super::{
+    attr::{FileType, RenameFlags},
+    bindings,
+    dentry::Dentry,
+    inode::Inode,
+    path::Mount,
+};
 use core::ptr::NonNull;
 use kernel::{error::to_result, prelude::*, sync::aref::ARef};
-
-/// `RENAME_*` flags of `renameat2(2)`.
-pub(crate) mod rename_flags {
-    pub(crate) const NOREPLACE: u32 = 1;
-    pub(crate) const EXCHANGE: u32 = 2;
-    pub(crate) const WHITEOUT: u32 = 4;
-}
 
 fn qstr(name: &[u8]) -> Result<bindings::qstr> {
     let len = u32::try_from(name.len()).map_err(|_| ENAMETOOLONG)?;
@@ -159,7 +158,10 @@ impl<'a> DirOp<'a> {
 
     /// Makes a whiteout (a 0/0 character device) at the name, as `vfs_whiteout` does.
     pub(crate) fn whiteout(&self) -> Result {
-        self.mknod(super::inode::S_IFCHR, 0)
+        self.mknod(
+            FileType::CharDevice.mode_bits() | bindings::WHITEOUT_MODE,
+            bindings::WHITEOUT_DEV,
+        )
     }
 
     /// Makes a symlink to `target` at the name.
@@ -249,7 +251,7 @@ impl<'a> Renaming<'a> {
         mnt: &Mount,
         old_parent: Option<&Dentry>,
         new_parent: &Dentry,
-        flags: u32,
+        flags: RenameFlags,
     ) -> bindings::renamedata {
         bindings::renamedata {
             mnt_idmap: mnt.idmap(),
@@ -258,19 +260,19 @@ impl<'a> Renaming<'a> {
             new_parent: new_parent.as_raw(),
             new_dentry: core::ptr::null_mut(),
             delegated_inode: core::ptr::null_mut(),
-            flags,
+            flags: flags.into(),
         }
     }
 
     /// Locks for renaming `old_name` in `old_parent` to `new_name` in `new_parent`
-    /// (`start_renaming`). `flags` are the `RENAME_*` flags the rename will use.
+    /// (`start_renaming`). `flags` are the flags the rename will use.
     pub(crate) fn by_names(
         mnt: &'a Mount,
         old_parent: &Dentry,
         old_name: &[u8],
         new_parent: &Dentry,
         new_name: &[u8],
-        flags: u32,
+        flags: RenameFlags,
     ) -> Result<Self> {
         let mut rd = Self::new_rd(mnt, Some(old_parent), new_parent, flags);
         let (mut old_q, mut new_q) = (qstr(old_name)?, qstr(new_name)?);
@@ -291,7 +293,7 @@ impl<'a> Renaming<'a> {
         old: &Dentry,
         new_parent: &Dentry,
         new_name: &[u8],
-        flags: u32,
+        flags: RenameFlags,
     ) -> Result<Self> {
         let mut rd = Self::new_rd(mnt, Some(old_parent), new_parent, flags);
         let mut new_q = qstr(new_name)?;
@@ -314,7 +316,7 @@ impl<'a> Renaming<'a> {
         old: &Dentry,
         new_parent: &Dentry,
         new: &Dentry,
-        flags: u32,
+        flags: RenameFlags,
     ) -> Result<Self> {
         let mut rd = Self::new_rd(mnt, Some(old_parent), new_parent, flags);
         // SAFETY: the dentries are referenced by the caller.

@@ -9,6 +9,7 @@
 //! that it can only hand on to a real file through [`super::backing`].
 
 use super::{
+    attr::{OpenFlags, Whence},
     bindings,
     dentry::Dentry,
     inode::{Inode, InodeWith},
@@ -100,7 +101,7 @@ pub(crate) trait FileOperations: Sized {
     fn open(inode: &InodeWith<Self::InodeData>, file: &File) -> Result<Self::OpenData>;
 
     /// Repositions the file offset.
-    fn llseek(_file: &File, _data: &Self::OpenData, _offset: i64, _whence: i32) -> Result<i64> {
+    fn llseek(_file: &File, _data: &Self::OpenData, _offset: i64, _whence: Whence) -> Result<i64> {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -270,7 +271,7 @@ unsafe extern "C" fn llseek_cb<U: FileOperations>(
 ) -> bindings::loff_t {
     // SAFETY: an open file of ours, valid for the call.
     let (f, data) = unsafe { (File::from_raw_file(file), open_data::<U>(file)) };
-    match U::llseek(f, data, offset, whence) {
+    match U::llseek(f, data, offset, Whence::from_raw(whence)) {
         Ok(pos) => pos,
         Err(e) => e.to_errno().into(),
     }
@@ -417,15 +418,16 @@ pub(crate) fn set_pos(file: &File, pos: i64) {
 }
 
 /// The open flags (`f_flags`).
-pub(crate) fn flags(file: &File) -> u32 {
+pub(crate) fn flags(file: &File) -> OpenFlags {
     // SAFETY: an aligned integer field of a live file.
-    unsafe { core::ptr::read_volatile(&raw const (*file.as_ptr()).f_flags) }
+    let flags = unsafe { core::ptr::read_volatile(&raw const (*file.as_ptr()).f_flags) };
+    OpenFlags::from_bits(flags)
 }
 
 /// Repositions `file`, as `vfs_llseek` does.
-pub(crate) fn llseek(file: &File, offset: i64, whence: i32) -> Result<i64> {
+pub(crate) fn llseek(file: &File, offset: i64, whence: Whence) -> Result<i64> {
     // SAFETY: `file` is a live file.
-    let ret = unsafe { bindings::vfs_llseek(file.as_ptr(), offset, whence) };
+    let ret = unsafe { bindings::vfs_llseek(file.as_ptr(), offset, whence.as_raw()) };
     super::len_result(ret as isize).map(|_| ret)
 }
 
@@ -451,9 +453,14 @@ pub(crate) fn inode(file: &File) -> &Inode {
 
 /// Opens the real object at `path` for internal use, with `flags` and `cred`
 /// (`kernel_file_open`).
-pub(crate) fn open_path(path: PathRef<'_>, flags: u32, cred: &Credential) -> Result<ARef<File>> {
+pub(crate) fn open_path(
+    path: PathRef<'_>,
+    flags: OpenFlags,
+    cred: &Credential,
+) -> Result<ARef<File>> {
+    let flags = u32::from(flags) as c_int;
     // SAFETY: `path` and `cred` are valid for the call.
-    let ptr = unsafe { bindings::kernel_file_open(path.as_raw(), flags as c_int, cred.as_ptr()) };
+    let ptr = unsafe { bindings::kernel_file_open(path.as_raw(), flags, cred.as_ptr()) };
     let ptr = NonNull::new(kernel::error::from_err_ptr(ptr)?).ok_or(ENOMEM)?;
     // SAFETY: `kernel_file_open` returned a file with one reference, now owned by the `ARef`.
     Ok(unsafe { ARef::from_raw(ptr.cast::<File>()) })

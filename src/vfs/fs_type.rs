@@ -392,7 +392,7 @@ unsafe extern "C" fn reconfigure_cb<T: FileSystem>(fc: *mut bindings::fs_context
         let data = sbr.data::<T>().ok_or(EINVAL)?;
         // SAFETY: the context is ours for the call.
         let (ctx, sb_flags) = unsafe { (context::<T>(fc), (*fc).sb_flags) };
-        let rdonly = (sb_flags as c_ulong) & sb::SB_RDONLY != 0;
+        let rdonly = (sb_flags as c_ulong) & bindings::SB_RDONLY != 0;
         T::reconfigure(ctx, sbr, data, rdonly, &log(fc)).map(|()| 0)
     })
 }

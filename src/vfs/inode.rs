@@ -5,7 +5,12 @@
 //! C headers: [`include/linux/fs.h`](srctree/include/linux/fs.h)
 
 use super::{
-    attr::Iattr, bindings, dentry::Dentry, file::FileOps, path::Mount, path::PathRef,
+    attr::{FileType, Iattr, MayMask, RenameFlags},
+    bindings,
+    dentry::Dentry,
+    file::FileOps,
+    path::Mount,
+    path::PathRef,
     sb::SuperBlock,
 };
 use core::{cell::UnsafeCell, marker::PhantomData, ptr::NonNull};
@@ -41,13 +46,6 @@ unsafe impl AlwaysRefCounted for Inode {
         unsafe { bindings::iput(obj.cast::<bindings::inode>().as_ptr()) };
     }
 }
-
-/// The file type bits of `i_mode`.
-pub(crate) const S_IFMT: u32 = 0o170000;
-pub(crate) const S_IFDIR: u32 = 0o040000;
-pub(crate) const S_IFREG: u32 = 0o100000;
-pub(crate) const S_IFLNK: u32 = 0o120000;
-pub(crate) const S_IFCHR: u32 = 0o020000;
 
 impl Inode {
     /// # Safety
@@ -91,21 +89,26 @@ impl Inode {
         self.raw().i_rdev
     }
 
+    /// The type of the inode, from the type bits of its mode.
+    pub(crate) fn file_type(&self) -> Option<FileType> {
+        FileType::of_mode(self.mode())
+    }
+
     pub(crate) fn is_dir(&self) -> bool {
-        self.mode() & S_IFMT == S_IFDIR
+        self.file_type() == Some(FileType::Directory)
     }
 
     pub(crate) fn is_regular(&self) -> bool {
-        self.mode() & S_IFMT == S_IFREG
+        self.file_type() == Some(FileType::Regular)
     }
 
     pub(crate) fn is_symlink(&self) -> bool {
-        self.mode() & S_IFMT == S_IFLNK
+        self.file_type() == Some(FileType::Symlink)
     }
 
     /// Whether this is a whiteout: a character device with device number 0/0.
     pub(crate) fn is_whiteout(&self) -> bool {
-        self.mode() & S_IFMT == S_IFCHR && self.rdev() == 0
+        is_whiteout(self.mode(), self.rdev())
     }
 
     /// Whether this is the root inode of its super block.
@@ -133,6 +136,12 @@ impl Inode {
         // SAFETY: `i_sb` is set at allocation and never changes.
         unsafe { SuperBlock::from_raw(self.raw().i_sb) }
     }
+}
+
+/// Whether `mode` and `rdev` make a whiteout: a character device with device number
+/// `WHITEOUT_DEV` (0/0), as `vfs_whiteout()` makes them.
+pub(crate) fn is_whiteout(mode: u32, rdev: u32) -> bool {
+    FileType::of_mode(mode) == Some(FileType::CharDevice) && rdev == bindings::WHITEOUT_DEV
 }
 
 impl PartialEq for Inode {
@@ -447,7 +456,8 @@ fn set_rwsem_class(inode: &mut bindings::inode) {
         let depth = usize::try_from(depth - 1)
             .unwrap_or(0)
             .min(I_RWSEM_CLASSES.len() - 1);
-        let kind = usize::from(u32::from(inode.i_mode) & S_IFMT == S_IFDIR);
+        let kind =
+            usize::from(FileType::of_mode(u32::from(inode.i_mode)) == Some(FileType::Directory));
         let key = &I_RWSEM_CLASSES[depth][kind];
         let map = &mut inode.i_rwsem.dep_map;
         // SAFETY: the inode is `I_NEW` and its rwsem unused; the key is static.
@@ -507,26 +517,22 @@ pub(crate) fn getattr(path: PathRef<'_>, stat: &mut Kstat, mask: u32, flags: u32
     to_result(unsafe { bindings::vfs_getattr(path.as_raw(), stat.0.get(), mask, flags) })
 }
 
-/// Checks `mask` (`MAY_*`) against the real inode of `dentry` on `mnt`, with the mount's idmap.
-pub(crate) fn permission(mnt: &Mount, inode: &Inode, mask: i32) -> Result {
+/// Checks `mask` against the real inode of `dentry` on `mnt`, with the mount's idmap.
+pub(crate) fn permission(mnt: &Mount, inode: &Inode, mask: MayMask) -> Result {
+    // CAST: the C mask is an `int` of `MAY_*` bits; this gives it back its bits unchanged.
+    let mask = u32::from(mask) as c_int;
     // SAFETY: both are valid for the call.
     to_result(unsafe { bindings::inode_permission(mnt.idmap(), inode.as_raw(), mask) })
 }
 
 /// Checks `mask` against the stacking filesystem's own copy of the inode attributes.
-pub(crate) fn generic_permission(inode: &Inode, mask: i32) -> Result {
+pub(crate) fn generic_permission(inode: &Inode, mask: MayMask) -> Result {
+    // CAST: as in `permission`.
+    let mask = u32::from(mask) as c_int;
     // SAFETY: `nop_mnt_idmap` is a static; the inode is valid for the call.
     to_result(unsafe {
         bindings::generic_permission(&raw mut bindings::nop_mnt_idmap, inode.as_raw(), mask)
     })
-}
-
-/// The `MAY_*` bits of a permission mask.
-pub(crate) mod may {
-    pub(crate) const WRITE: i32 = 0x2;
-    pub(crate) const READ: i32 = 0x4;
-    pub(crate) const APPEND: i32 = 0x8;
-    pub(crate) const NOT_BLOCK: i32 = 0x80;
 }
 
 /// The cleanup half of a resolved symlink body (`struct delayed_call`).
@@ -586,8 +592,8 @@ pub(crate) trait InodeOperations: Sized {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Checks access `mask` (`MAY_*`).
-    fn permission(_inode: &InodeWith<Self::Data>, _mask: i32) -> Result {
+    /// Checks access `mask`.
+    fn permission(_inode: &InodeWith<Self::Data>, _mask: MayMask) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -637,13 +643,13 @@ pub(crate) trait InodeOperations: Sized {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Renames `old` in `old_dir` to `new` in `new_dir`, with `RENAME_*` `flags`.
+    /// Renames `old` in `old_dir` to `new` in `new_dir`, with `flags`.
     fn rename(
         _old_dir: &InodeWith<Self::Data>,
         _old: &Dentry,
         _new_dir: &InodeWith<Self::Data>,
         _new: &Dentry,
-        _flags: u32,
+        _flags: RenameFlags,
     ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
@@ -806,6 +812,8 @@ unsafe extern "C" fn permission_cb<U: InodeOperations>(
 ) -> c_int {
     // SAFETY: one of our initialised inodes, referenced for the call.
     let inode = unsafe { InodeWith::<U::Data>::from_raw(inode) };
+    // CAST: the `MAY_*` bits of the C `int`, all kept.
+    let mask = MayMask::from_bits(mask as u32);
     from_result(|| U::permission(inode, mask).map(|()| 0))
 }
 
@@ -997,7 +1005,7 @@ unsafe extern "C" fn rename_cb<U: InodeOperations>(
             Dentry::from_raw(new),
         )
     };
-    from_result(|| U::rename(od, o, nd, n, flags).map(|()| 0))
+    from_result(|| U::rename(od, o, nd, n, RenameFlags::from_bits(flags)).map(|()| 0))
 }
 
 /// # Safety

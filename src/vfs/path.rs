@@ -10,9 +10,6 @@ use super::{bindings, dentry::Dentry, sb::SuperBlock};
 use core::{marker::PhantomData, ptr::NonNull};
 use kernel::{prelude::*, sync::aref::AlwaysRefCounted, types::Opaque};
 
-/// `LOOKUP_FOLLOW` from `namei.h`: follow a trailing symlink.
-const LOOKUP_FOLLOW: c_uint = 1;
-
 /// A mounted filesystem: `struct vfsmount`.
 ///
 /// A stacking filesystem holds a private clone of each layer's mount, so that what it sees of a
@@ -178,7 +175,7 @@ impl Path {
         let mut raw = bindings::path::default();
         // SAFETY: `name` is NUL-terminated; `raw` is valid for writes.
         kernel::error::to_result(unsafe {
-            bindings::kern_path(name.as_char_ptr(), LOOKUP_FOLLOW, &mut raw)
+            bindings::kern_path(name.as_char_ptr(), bindings::LOOKUP_FOLLOW, &mut raw)
         })?;
         // INVARIANT: `kern_path` succeeded, so `raw` holds a reference on both members.
         Ok(Path { raw })

@@ -4,7 +4,7 @@
 //!
 //! C headers: [`include/linux/fs.h`](srctree/include/linux/fs.h)
 
-use super::{bindings, path::PathRef};
+use super::{attr::OpenFlags, bindings, path::PathRef};
 use core::ptr::NonNull;
 use kernel::{cred::Credential, fs::File, prelude::*, sync::aref::ARef, types::Opaque};
 
@@ -53,9 +53,14 @@ impl DirContext {
 }
 
 /// Opens the real directory at `path` for reading, with `cred`.
-pub(crate) fn open_dir(path: PathRef<'_>, flags: u32, cred: &Credential) -> Result<ARef<File>> {
+pub(crate) fn open_dir(
+    path: PathRef<'_>,
+    flags: OpenFlags,
+    cred: &Credential,
+) -> Result<ARef<File>> {
+    let flags = u32::from(flags) as c_int;
     // SAFETY: `path` is valid for the call; `dentry_open` takes its own references.
-    let ptr = unsafe { bindings::dentry_open(path.as_raw(), flags as c_int, cred.as_ptr()) };
+    let ptr = unsafe { bindings::dentry_open(path.as_raw(), flags, cred.as_ptr()) };
     let ptr = NonNull::new(kernel::error::from_err_ptr(ptr)?).ok_or(ENOMEM)?;
     // SAFETY: `dentry_open` returned a new file reference, owned by the `ARef` now.
     Ok(unsafe { ARef::from_raw(ptr.cast::<File>()) })
@@ -72,6 +77,8 @@ pub(crate) fn iterate_dir(dir: &File, ctx: &mut DirContext) -> Result {
 pub(crate) struct RealEntry<'a> {
     pub(crate) name: &'a [u8],
     pub(crate) ino: u64,
+    /// The `DT_*` type, kept as it is (it is handed on to listings); see
+    /// [`FileType::of_dtype`](super::attr::FileType::of_dtype).
     pub(crate) dtype: u32,
 }
 

@@ -32,14 +32,11 @@ unsafe impl Sync for SuperBlock {}
 unsafe impl Send for SuperBlock {}
 
 /// Maximum depth of stacked filesystems (`FILESYSTEM_MAX_STACK_DEPTH`).
-pub(crate) const MAX_STACK_DEPTH: i32 = 2;
-/// `SB_RDONLY`.
-pub(super) const SB_RDONLY: c_ulong = 1;
-const SB_I_VERSION: c_ulong = 1 << 23;
-/// `SB_POSIXACL`.
-const SB_POSIXACL: c_ulong = 1 << 16;
-/// `MAX_LFS_FILESIZE` on 64-bit.
-const MAX_LFS_FILESIZE: i64 = i64::MAX;
+// CAST: the C macro is a small `int` literal (2); bindgen types it `u32`.
+pub(crate) const MAX_STACK_DEPTH: i32 = bindings::FILESYSTEM_MAX_STACK_DEPTH as i32;
+
+/// The magic number of overlayfs (`uapi/linux/magic.h`).
+pub(crate) use bindings::OVERLAYFS_SUPER_MAGIC;
 
 impl SuperBlock {
     /// # Safety
@@ -73,13 +70,17 @@ impl SuperBlock {
     /// Whether the filesystem keeps a change counter (`i_version`) in its inodes.
     pub(crate) fn has_iversion(&self) -> bool {
         // SAFETY: an aligned integer; `SB_I_VERSION` is set before the super block is live.
-        unsafe { core::ptr::read_volatile(&raw const (*self.raw()).s_flags) & SB_I_VERSION != 0 }
+        unsafe {
+            core::ptr::read_volatile(&raw const (*self.raw()).s_flags) & bindings::SB_I_VERSION != 0
+        }
     }
 
     /// Whether the super block is mounted read-only.
     pub(crate) fn is_rdonly(&self) -> bool {
         // SAFETY: an aligned integer, read once as `sb_rdonly()` does.
-        unsafe { core::ptr::read_volatile(&raw const (*self.raw()).s_flags) & SB_RDONLY != 0 }
+        unsafe {
+            core::ptr::read_volatile(&raw const (*self.raw()).s_flags) & bindings::SB_RDONLY != 0
+        }
     }
 
     /// Whether `self` and `other` are the same super block.
@@ -145,18 +146,18 @@ impl<'a, T: FileSystem> NewSuperBlock<'a, T> {
 
     pub(crate) fn set_rdonly(&self) {
         // SAFETY: as in `set_magic`.
-        unsafe { (*self.raw()).s_flags |= SB_RDONLY };
+        unsafe { (*self.raw()).s_flags |= bindings::SB_RDONLY };
     }
 
     pub(crate) fn set_posix_acl(&self) {
         // SAFETY: as in `set_magic`.
-        unsafe { (*self.raw()).s_flags |= SB_POSIXACL };
+        unsafe { (*self.raw()).s_flags |= bindings::SB_POSIXACL };
     }
 
     /// Allows files as large as the kernel supports (`MAX_LFS_FILESIZE`).
     pub(crate) fn set_max_file_size(&self) {
         // SAFETY: as in `set_magic`.
-        unsafe { (*self.raw()).s_maxbytes = MAX_LFS_FILESIZE };
+        unsafe { (*self.raw()).s_maxbytes = bindings::MAX_LFS_FILESIZE };
     }
 }
 

@@ -11,9 +11,6 @@ use kernel::{prelude::*, types::Opaque};
 #[repr(transparent)]
 pub(crate) struct SeqFile(Opaque<bindings::seq_file>);
 
-/// `ESCAPE_OCTAL` from `string_helpers.h`: escape as `\ooo`, as `seq_escape()` does.
-const ESCAPE_OCTAL: c_uint = 1 << 3;
-
 impl SeqFile {
     /// # Safety
     ///
@@ -37,7 +34,8 @@ impl SeqFile {
                 self.0.get(),
                 bytes.as_ptr().cast::<c_char>(),
                 bytes.len(),
-                ESCAPE_OCTAL,
+                // Escape as `\ooo`, as `seq_escape()` does.
+                bindings::ESCAPE_OCTAL,
                 esc.as_char_ptr(),
             )
         };
