@@ -39,7 +39,7 @@ else
     fi
     [ -z "${want:-}" ] || touch "$ROVL_CACHE/src/.verified-$want"
 fi
-version=$(make -s -C "$src" kernelversion)
+version=$(make -s --no-print-directory -C "$src" kernelversion)
 [ "$version" = "$KERNEL_VERSION" ] || echo "rovl: warning: source is $version, pinned is $KERNEL_VERSION" >&2
 
 # --- build ----------------------------------------------------------------
