@@ -9,7 +9,8 @@
 # timeout, crash), and every kernel splat in the log (Oops, BUG, WARNING,
 # KASAN, lockdep, kmemleak leaks, panic, unexpected Call Trace).
 #
-# Environment: ROVL_TIMEOUT (guest time limit, s), ROVL_LOG (serial log),
+# Environment: ROVL_CHECKS_FAILED (how many static checks failed before,
+# counted as failures: .ci/run), ROVL_TIMEOUT (guest time limit, s), ROVL_LOG (serial log),
 # ROVL_TESTS (names of tests/NN-*.sh to run instead of all of them),
 # ROVL_APPEND (more kernel command line; NAME=VALUE words without a dot reach
 # the tests as environment variables, e.g. ROVL_STRESS_SECS=300: `make stress`).
@@ -20,6 +21,7 @@ cd "$ROVL_TOP"
 passed=0; failed=0
 extra() { echo "rovl: FAIL: $*"; failed=$((failed + 1)); }
 summary() { echo "$passed passed, $failed failed"; }
+for _ in $(seq "${ROVL_CHECKS_FAILED:-0}"); do extra "a static check failed (scripts/check.sh, above)"; done
 
 "$ROVL_TOP/scripts/install-deps.sh" || { extra "scripts/install-deps.sh failed"; summary; exit 1; }
 kdir=$("$ROVL_TOP/scripts/build-kernel.sh" test) || { extra "kernel build failed"; summary; exit 1; }
