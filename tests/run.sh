@@ -70,6 +70,15 @@ kunit_counts() {
     ' "$1"
 }
 
+# Self-check: results with a failed assertion (as lib/kunit writes them) must
+# count as one failure; if they do not, no suite's count can be trusted.
+planted=$(printf '%s\n' 'KTAP version 1' '1..1' '    KTAP version 1' '    # Subtest: planted' \
+    '    1..3' '    ok 1 a' '    # b: ASSERTION FAILED at src/x.rs:1' \
+    '    Expected false to be true, but is false' '    not ok 2 b' '    ok 3 c # SKIP' \
+    '# planted: pass:1 fail:1 skip:1 total:3' 'not ok 1 planted' | kunit_counts -)
+parser_ok=1
+[ "$planted" = "1 1 1 3 notok" ] || parser_ok=0
+
 # 2..: one entry per KUnit suite, each of its cases counted as a test case
 for s in $suites; do
     res=$KUNIT_DIR/$s/results
@@ -98,6 +107,10 @@ EOF
         continue
     fi
     ran=$((p + sk + f))
+    if [ $parser_ok -eq 0 ]; then
+        echo "# $s: the KUnit results parser miscounted a planted failure ('$planted')"
+        f=$((f + 1))
+    fi
     if [ "$planned" = - ] || [ "$ran" -ne "$planned" ]; then
         echo "# $s: planned ${planned#-} cases, reported $ran"
         f=$((f + 1))
