@@ -25,9 +25,8 @@ for check in $checks; do
         # The object is rebuilt so that every warning is printed again, not only
         # those of files changed since the last build.
         rm -f rust_ovl.o
-        make clippy >"$out" 2>&1
-        rc=$?
-        cat "$out"
+        make clippy 2>&1 | tee "$out"
+        rc=${PIPESTATUS[0]}
         nwarn=$(grep -E '^warning(\[[^]]*\])?: ' "$out" |
             grep -vcE '^warning: [0-9]+ warnings? emitted')
         if [ $rc -ne 0 ]; then
