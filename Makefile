@@ -13,7 +13,7 @@ KFLAVOUR ?= test
 KBUILD_ARGS = LLVM=-19 RUSTC=$(RUSTC) BINDGEN=$(BINDGEN) RUST_LIB_SRC=$(RUST_LIB_SRC) \
 	CLIPPY_DRIVER=/usr/bin/clippy-driver RUSTFMT=/usr/bin/rustfmt
 
-.PHONY: all modules clean test run stress bench clippy fmt kernel
+.PHONY: all modules clean test run stress bench clippy fmt fmt-check check kernel
 
 all: modules
 
@@ -30,6 +30,16 @@ clippy:
 fmt:
 	@kdir="$(KDIR)"; [ -n "$$kdir" ] || kdir=$$($(ROVL_TOP)/scripts/build-kernel.sh $(KFLAVOUR)); \
 	/usr/bin/rustfmt --edition 2021 --config-path "$$(readlink -f $$kdir/source)/.rustfmt.toml" $(ROVL_TOP)/rust_ovl.rs
+
+# `make fmt-check`: as `make fmt`, but only reports the differences (and fails on one).
+fmt-check:
+	@kdir="$(KDIR)"; [ -n "$$kdir" ] || kdir=$$($(ROVL_TOP)/scripts/build-kernel.sh $(KFLAVOUR)); \
+	/usr/bin/rustfmt --check --edition 2021 --config-path "$$(readlink -f $$kdir/source)/.rustfmt.toml" $(ROVL_TOP)/rust_ovl.rs
+
+# `make check`: no clippy warning, no formatting difference, `unsafe` only in src/vfs/
+# with a `// SAFETY:` comment on each block (scripts/check.sh; .ci/run runs it first).
+check:
+	@$(ROVL_TOP)/scripts/check.sh
 
 test:
 	@$(ROVL_TOP)/scripts/test.sh

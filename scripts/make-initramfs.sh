@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the guest initramfs: busybox-static with every applet linked, /init
-# (qemu/init), the demo script, the tests/ directory and, when it has been
-# built, ./rust_ovl.ko (installed as /lib/modules/rust_ovl.ko).
+# (qemu/init), the demo script, the tests/ directory (with tests/kunit-suites,
+# the names of the module's KUnit suites, taken from the sources) and, when it
+# has been built, ./rust_ovl.ko (installed as /lib/modules/rust_ovl.ko).
 #
 #   scripts/make-initramfs.sh OUT.cpio.gz
 #
@@ -31,6 +32,9 @@ done
 install -m 755 "$ROVL_TOP/qemu/init" init
 install -m 755 "$ROVL_TOP/qemu/demo.sh" demo.sh
 cp -r "${ROVL_TESTS_DIR:-$ROVL_TOP/tests}" tests
+# The module's KUnit suites, which tests/run.sh expects results of.
+cat "$ROVL_TOP/rust_ovl.rs" $(find "$ROVL_TOP/src" -name '*.rs' | LC_ALL=C sort) |
+    sed -n 's/.*#\[kunit_tests(\([A-Za-z0-9_]*\))\].*/\1/p' > tests/kunit-suites
 [ -z "${ROVL_BENCH_DIR:-}" ] || cp -r "$ROVL_BENCH_DIR" bench
 echo 'root:x:0:0:root:/root:/bin/sh' > etc/passwd
 echo 'root:x:0:' > etc/group

@@ -9,7 +9,8 @@
 # timeout, crash), and every kernel splat in the log (Oops, BUG, WARNING,
 # KASAN, lockdep, kmemleak leaks, panic, unexpected Call Trace).
 #
-# Environment: ROVL_TIMEOUT (guest time limit, s), ROVL_LOG (serial log),
+# Environment: ROVL_CHECKS_FAILED (how many static checks failed before,
+# counted as failures: .ci/run), ROVL_TIMEOUT (guest time limit, s), ROVL_LOG (serial log),
 # ROVL_TESTS (names of tests/NN-*.sh to run instead of all of them),
 # ROVL_APPEND (more kernel command line; NAME=VALUE words without a dot reach
 # the tests as environment variables, e.g. ROVL_STRESS_SECS=300: `make stress`).
@@ -20,6 +21,7 @@ cd "$ROVL_TOP"
 passed=0; failed=0
 extra() { echo "rovl: FAIL: $*"; failed=$((failed + 1)); }
 summary() { echo "$passed passed, $failed failed"; }
+for _ in $(seq "${ROVL_CHECKS_FAILED:-0}"); do extra "a static check failed (scripts/check.sh, above)"; done
 
 "$ROVL_TOP/scripts/install-deps.sh" || { extra "scripts/install-deps.sh failed"; summary; exit 1; }
 kdir=$("$ROVL_TOP/scripts/build-kernel.sh" test) || { extra "kernel build failed"; summary; exit 1; }
@@ -56,7 +58,9 @@ echo "rovl: guest ran $((t1 - t0))s (qemu exit $qrc), serial log $log"
 
 # --- judge the log ----------------------------------------------------------
 [ "$qrc" -ne 124 ] || extra "guest timed out (ROVL_TIMEOUT=${ROVL_TIMEOUT:-2700}s)"
-totals=$(grep -a '^# Totals: ' "$log" | tail -n1)
+# run.sh's totals; KUnit prints its own "# Totals: pass:N fail:N skip:N total:N"
+# to the console when the module loads, which must not stand in for them.
+totals=$(grep -a '^# Totals: pass:[0-9]* fail:[0-9]* xfail:' "$log" | tail -n1)
 if [ -n "$totals" ]; then
     passed=$(sed -n 's/.*Totals: pass:\([0-9]*\).*/\1/p' <<<"$totals")
     failed=$((failed + $(sed -n 's/.* fail:\([0-9]*\).*/\1/p' <<<"$totals")))

@@ -149,19 +149,22 @@ impl Config {
             // with "missing 'lowerdir'".
             return Ok(());
         }
-        if value[0] == b':' {
-            log.error(fmt!("cannot append lower layer"));
-            return Err(EINVAL);
-        }
-        let names = split_lowerdirs(value).inspect_err(|_| {
-            log.error(fmt!("bad lowerdir: unescaped trailing ':', '::' or '\\'"));
+        let names = lowerdir_names(value).map_err(|e| match e {
+            LowerdirError::Append => {
+                log.error(fmt!("cannot append lower layer"));
+                EINVAL
+            }
+            LowerdirError::Syntax(err) => {
+                log.error(fmt!("bad lowerdir: unescaped trailing ':', '::' or '\\'"));
+                err
+            }
+            LowerdirError::TooMany => {
+                log.error(fmt!(
+                    "too many lower directories, limit is {MAX_LOWER_LAYERS}"
+                ));
+                EINVAL
+            }
         })?;
-        if names.len() > MAX_LOWER_LAYERS {
-            log.error(fmt!(
-                "too many lower directories, limit is {MAX_LOWER_LAYERS}"
-            ));
-            return Err(EINVAL);
-        }
         for name in &names {
             let path = resolve_dir(name, log)?;
             self.lowers
@@ -268,6 +271,31 @@ fn resolve_dir(name: &CStr, log: &FsContextLog<'_>) -> Result<Path> {
     Ok(path)
 }
 
+/// Why a `lowerdir=` value is refused before any of its paths is resolved.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LowerdirError {
+    /// It starts with `:` (overlayfs's syntax for adding layers on a remount).
+    Append,
+    /// An unescaped trailing `:`, a `::` or a trailing `\`; or the errno of a failed
+    /// allocation.
+    Syntax(Error),
+    /// More than [`MAX_LOWER_LAYERS`] layers.
+    TooMany,
+}
+
+/// The layer names of a non-empty `lowerdir=` value, top first and unescaped, or why the
+/// value is refused.
+fn lowerdir_names(value: &[u8]) -> Result<KVec<CString>, LowerdirError> {
+    if value.first() == Some(&b':') {
+        return Err(LowerdirError::Append);
+    }
+    let names = split_lowerdirs(value).map_err(LowerdirError::Syntax)?;
+    if names.len() > MAX_LOWER_LAYERS {
+        return Err(LowerdirError::TooMany);
+    }
+    Ok(names)
+}
+
 /// Splits a `lowerdir=` value on unescaped colons and removes the escapes (`\:` is a colon in
 /// a name, `\\` a backslash). Fails on an empty trailing layer, on `::` (overlayfs's data-only
 /// layers, not supported here) and on a trailing backslash.
@@ -308,4 +336,136 @@ pub(crate) fn to_cstring(bytes: &[u8]) -> Result<CString> {
     v.push(0, GFP_KERNEL)?;
     let s = CStr::from_bytes_with_nul(&v).map_err(|_| EINVAL)?;
     Ok(CString::try_from(s)?)
+}
+
+#[kunit_tests(rovl_config)]
+mod tests {
+    use super::*;
+
+    /// The names `split_lowerdirs` makes of `value`, joined with `|` for comparing.
+    fn split(value: &[u8]) -> Result<KVec<u8>> {
+        joined(&split_lowerdirs(value)?)
+    }
+
+    fn joined(names: &[CString]) -> Result<KVec<u8>> {
+        let mut out = KVec::new();
+        for (i, name) in names.iter().enumerate() {
+            if i > 0 {
+                out.push(b'|', GFP_KERNEL)?;
+            }
+            out.extend_from_slice(name.to_bytes(), GFP_KERNEL)?;
+        }
+        Ok(out)
+    }
+
+    /// A `lowerdir=` value of `n` layers `/l0:/l1:...`.
+    fn layers(n: usize) -> Result<KVec<u8>> {
+        let mut value = KVec::new();
+        for i in 0..n {
+            if i > 0 {
+                value.push(b':', GFP_KERNEL)?;
+            }
+            let name = CString::try_from_fmt(fmt!("/l{i}"))?;
+            value.extend_from_slice(name.to_bytes(), GFP_KERNEL)?;
+        }
+        Ok(value)
+    }
+
+    #[test]
+    fn split_on_colons() -> Result {
+        assert_eq!(split(b"/a")?.as_slice(), b"/a");
+        assert_eq!(split(b"/a:/b:/c")?.as_slice(), b"/a|/b|/c");
+        assert_eq!(split(b"rel/dir:/abs")?.as_slice(), b"rel/dir|/abs");
+        Ok(())
+    }
+
+    #[test]
+    fn split_removes_escapes() -> Result {
+        // `\:` is a colon in a name, `\\` a backslash, `\,` a comma (mount(2) keeps the
+        // escape when it splits the options), any other escaped byte is itself.
+        assert_eq!(split(b"/a\\:b:/c")?.as_slice(), b"/a:b|/c");
+        assert_eq!(split(b"/a\\\\:/b")?.as_slice(), b"/a\\|/b");
+        assert_eq!(split(b"/a\\,b:/c\\,")?.as_slice(), b"/a,b|/c,");
+        assert_eq!(split(b"/\\x\\y")?.as_slice(), b"/xy");
+        assert_eq!(split(b"\\:")?.as_slice(), b":");
+        // An escaped colon at the end is part of the last name, not a trailing separator.
+        assert_eq!(split(b"/a:/b\\:")?.as_slice(), b"/a|/b:");
+        Ok(())
+    }
+
+    #[test]
+    fn split_refuses_empty_layers() {
+        assert_eq!(split_lowerdirs(b"/a:").err(), Some(EINVAL));
+        assert_eq!(split_lowerdirs(b"/a::/b").err(), Some(EINVAL));
+        assert_eq!(split_lowerdirs(b"/a:/b::").err(), Some(EINVAL));
+        assert_eq!(split_lowerdirs(b":/a").err(), Some(EINVAL));
+        assert_eq!(split_lowerdirs(b":").err(), Some(EINVAL));
+    }
+
+    #[test]
+    fn split_refuses_trailing_backslash() {
+        assert_eq!(split_lowerdirs(b"/a\\").err(), Some(EINVAL));
+        assert_eq!(split_lowerdirs(b"/a:/b\\").err(), Some(EINVAL));
+        // ... but an escaped backslash at the end is a name.
+        assert!(split_lowerdirs(b"/a\\\\").is_ok());
+    }
+
+    #[test]
+    fn lowerdir_names_checks() -> Result {
+        assert_eq!(
+            joined(&lowerdir_names(b"/a:/b").map_err(|_| EINVAL)?)?.as_slice(),
+            b"/a|/b"
+        );
+        assert_eq!(lowerdir_names(b":/a").err(), Some(LowerdirError::Append));
+        assert_eq!(lowerdir_names(b"::").err(), Some(LowerdirError::Append));
+        assert_eq!(
+            lowerdir_names(b"/a::/b").err(),
+            Some(LowerdirError::Syntax(EINVAL))
+        );
+        assert_eq!(
+            lowerdir_names(b"/a\\").err(),
+            Some(LowerdirError::Syntax(EINVAL))
+        );
+        // A leading escaped colon is a name, not an append.
+        assert!(lowerdir_names(b"\\:a").is_ok());
+        Ok(())
+    }
+
+    #[test]
+    fn lowerdir_layer_limit() -> Result {
+        let most = lowerdir_names(&layers(MAX_LOWER_LAYERS)?).map_err(|_| EINVAL)?;
+        assert_eq!(most.len(), MAX_LOWER_LAYERS);
+        assert_eq!(most[0].to_bytes(), b"/l0");
+        assert_eq!(most[MAX_LOWER_LAYERS - 1].to_bytes(), b"/l499");
+        assert_eq!(
+            lowerdir_names(&layers(MAX_LOWER_LAYERS + 1)?).err(),
+            Some(LowerdirError::TooMany)
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn duplicate_layers_are_split_alike() -> Result {
+        // The same directory twice is refused later, by `LayerStack::check_overlap` (ELOOP);
+        // the parser keeps both.
+        assert_eq!(split(b"/a:/a")?.as_slice(), b"/a|/a");
+        Ok(())
+    }
+
+    #[test]
+    fn cstring_copies_bytes() -> Result {
+        assert_eq!(to_cstring(b"")?.to_bytes(), b"");
+        assert_eq!(to_cstring(b"a b\\:")?.to_bytes(), b"a b\\:");
+        // An inner NUL cannot make a C string.
+        assert_eq!(to_cstring(b"a\0b").err(), Some(EINVAL));
+        Ok(())
+    }
+
+    #[test]
+    fn uuid_names() {
+        assert_eq!(UuidMode::Off.name(), c"off");
+        assert_eq!(UuidMode::Null.name(), c"null");
+        assert_eq!(UuidMode::Auto.name(), c"auto");
+        assert!(UuidMode::default() == UuidMode::Auto);
+    }
 }

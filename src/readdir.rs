@@ -358,12 +358,45 @@ fn read_merged(layers: &[MergedLayer], xattrs: &OverlayXattrs, version: u64) -> 
             Ok(())
         })?;
     }
+    let last = layers.len().saturating_sub(1);
+    find_topmost(&names, &mut raw, last)?;
     let name = |e: &ListEntry| &names[e.start..e.start + e.len];
-    // Find each name's topmost entry (the first met) with a hash table of entry indexes:
-    // open addressing, at most half full.
+    // A character device may be a whiteout (device 0/0), and so may an empty regular file in
+    // a directory marked for xattr whiteouts; only the inode can tell. Only the topmost entry
+    // of a name matters: it hides or shows the name.
+    for i in 0..raw.len() {
+        let e = &raw[i];
+        let layer = &layers[e.depth];
+        let dtype = FileType::of_dtype(e.entry.dtype);
+        let maybe = e.topmost == i
+            && (dtype == Some(FileType::CharDevice)
+                || (layer.xwhiteouts && dtype == Some(FileType::Regular)));
+        if maybe {
+            if let Some(real) = namei::lookup_positive(&layer.mnt, name(&e.entry), &layer.dentry)? {
+                let whiteout = xattrs.is_whiteout(&layer.mnt, &real);
+                raw[i].whiteout = whiteout;
+            }
+        }
+    }
+    let entries = merge_order(&raw, last)?;
+    Ok(Listing {
+        version,
+        cookies: None,
+        names,
+        entries,
+    })
+}
+
+/// Links each entry of `raw` (read from layers `0..=last`, top first) to the entry of the
+/// same name in the topmost layer that has it, and marks those that the lowest layer has too.
+/// Names are found in `names` by their entries.
+///
+/// Duplicates are found with a hash table of entry indexes: open addressing, at most half
+/// full.
+fn find_topmost(names: &[u8], raw: &mut [RawEntry], last: usize) -> Result {
+    let name = |e: &ListEntry| &names[e.start..e.start + e.len];
     let slots = (raw.len() * 2).next_power_of_two().max(16);
     let mut table: KVVec<usize> = KVVec::from_elem(usize::MAX, slots, GFP_KERNEL)?;
-    let last = layers.len().saturating_sub(1);
     for i in 0..raw.len() {
         let entry = raw[i].entry;
         let mut slot = name_hash(name(&entry)) & (slots - 1);
@@ -383,24 +416,12 @@ fn read_merged(layers: &[MergedLayer], xattrs: &OverlayXattrs, version: u64) -> 
             raw[top].in_lowest = true;
         }
     }
-    drop(table);
-    // A character device may be a whiteout (device 0/0), and so may an empty regular file in
-    // a directory marked for xattr whiteouts; only the inode can tell. Only the topmost entry
-    // of a name matters: it hides or shows the name.
-    for i in 0..raw.len() {
-        let e = &raw[i];
-        let layer = &layers[e.depth];
-        let dtype = FileType::of_dtype(e.entry.dtype);
-        let maybe = e.topmost == i
-            && (dtype == Some(FileType::CharDevice)
-                || (layer.xwhiteouts && dtype == Some(FileType::Regular)));
-        if maybe {
-            if let Some(real) = namei::lookup_positive(&layer.mnt, name(&e.entry), &layer.dentry)? {
-                let whiteout = xattrs.is_whiteout(&layer.mnt, &real);
-                raw[i].whiteout = whiteout;
-            }
-        }
-    }
+    Ok(())
+}
+
+/// The merged listing of `raw` (linked by [`find_topmost`], whiteouts marked), in overlayfs's
+/// order; `last` is the lowest layer's depth.
+fn merge_order(raw: &[RawEntry], last: usize) -> Result<KVVec<ListEntry>> {
     let mut entries: KVVec<ListEntry> = KVVec::with_capacity(raw.len(), GFP_KERNEL)?;
     // The lowest layer's names first, each as the topmost layer has it...
     for e in raw.iter().filter(|e| e.depth == last) {
@@ -415,12 +436,7 @@ fn read_merged(layers: &[MergedLayer], xattrs: &OverlayXattrs, version: u64) -> 
             entries.push(e.entry, GFP_KERNEL)?;
         }
     }
-    Ok(Listing {
-        version,
-        cookies: None,
-        names,
-        entries,
-    })
+    Ok(entries)
 }
 
 /// FNV-1a: a cheap hash of a name, for finding duplicates across layers.
@@ -444,4 +460,136 @@ struct RawEntry {
     in_lowest: bool,
     /// (For a topmost entry) a whiteout: the name is not listed.
     whiteout: bool,
+}
+
+#[kunit_tests(rovl_readdir)]
+mod tests {
+    use super::*;
+    use kernel::str::CString;
+
+    /// The merged listing of `layers`, top first, each a list of names separated by spaces; a
+    /// name written `-name` is a whiteout there. The listing is the names separated by
+    /// spaces, each with `@` and the depth of the layer its entry was taken from.
+    fn merged(layers: &[&[u8]]) -> Result<KVec<u8>> {
+        let mut names = KVVec::new();
+        let mut raw: KVVec<RawEntry> = KVVec::new();
+        let mut whiteouts = KVec::new();
+        for (depth, layer) in layers.iter().enumerate() {
+            for word in layer.split(|&b| b == b' ').filter(|w| !w.is_empty()) {
+                let (whiteout, name) = match word {
+                    [b'-', name @ ..] => (true, name),
+                    _ => (false, word),
+                };
+                let start = names.len();
+                names.extend_from_slice(name, GFP_KERNEL)?;
+                whiteouts.push(whiteout, GFP_KERNEL)?;
+                let entry = ListEntry {
+                    start,
+                    len: name.len(),
+                    ino: depth as u64,
+                    dtype: if whiteout {
+                        FileType::CharDevice.dtype()
+                    } else {
+                        FileType::Regular.dtype()
+                    },
+                };
+                raw.push(
+                    RawEntry {
+                        entry,
+                        depth,
+                        topmost: 0,
+                        in_lowest: false,
+                        whiteout: false,
+                    },
+                    GFP_KERNEL,
+                )?;
+            }
+        }
+        let last = layers.len().saturating_sub(1);
+        find_topmost(&names, &mut raw, last)?;
+        // As `read_merged` does: only the topmost entry of a name is looked at.
+        for (i, e) in raw.iter_mut().enumerate() {
+            if e.topmost == i {
+                e.whiteout = whiteouts[i];
+            }
+        }
+        let mut out = KVec::new();
+        for e in merge_order(&raw, last)?.iter() {
+            if !out.is_empty() {
+                out.push(b' ', GFP_KERNEL)?;
+            }
+            out.extend_from_slice(&names[e.start..e.start + e.len], GFP_KERNEL)?;
+            let depth = CString::try_from_fmt(fmt!("@{}", e.ino))?;
+            out.extend_from_slice(depth.to_bytes(), GFP_KERNEL)?;
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn one_layer_in_its_order() -> Result {
+        assert_eq!(merged(&[b"c a b"])?.as_slice(), b"c@0 a@0 b@0");
+        assert_eq!(merged(&[b""])?.as_slice(), b"");
+        Ok(())
+    }
+
+    #[test]
+    fn lowest_layer_first() -> Result {
+        // The lowest layer's names in its order (a name both have as the upper layer has
+        // it), then the upper layer's own names in its order.
+        assert_eq!(merged(&[b"x b y", b"c b"])?.as_slice(), b"c@1 b@0 x@0 y@0");
+        assert_eq!(
+            merged(&[b"a t", b"m a", b"l a"])?.as_slice(),
+            b"l@2 a@0 t@0 m@1"
+        );
+        // With an empty lowest layer, the names in the order met, top first.
+        assert_eq!(merged(&[b"a b", b"b c", b""])?.as_slice(), b"a@0 b@0 c@1");
+        assert_eq!(
+            merged(&[b". .. a", b". .. b"])?.as_slice(),
+            b".@0 ..@0 b@1 a@0"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn whiteouts_hide_names_below() -> Result {
+        assert_eq!(merged(&[b"-c x", b"c b"])?.as_slice(), b"b@1 x@0");
+        assert_eq!(merged(&[b"t", b"-l", b"l k"])?.as_slice(), b"k@2 t@0");
+        // A whiteout with nothing below is not listed either.
+        assert_eq!(merged(&[b"-w a", b"b"])?.as_slice(), b"b@1 a@0");
+        assert_eq!(merged(&[b"-w"])?.as_slice(), b"");
+        Ok(())
+    }
+
+    #[test]
+    fn names_above_a_whiteout_show() -> Result {
+        // A whiteout hides only what is below it.
+        assert_eq!(merged(&[b"a", b"-a b"])?.as_slice(), b"a@0 b@1");
+        assert_eq!(merged(&[b"l", b"-l", b"l"])?.as_slice(), b"l@0");
+        assert_eq!(merged(&[b"m", b"-m", b"k"])?.as_slice(), b"k@2 m@0");
+        Ok(())
+    }
+
+    #[test]
+    fn each_name_once() -> Result {
+        // Enough names for the hash table to probe past collisions; the middle layer has
+        // every name again.
+        const N: usize = 300;
+        let mut upper = KVec::new();
+        let mut lower = KVec::new();
+        let mut want = KVec::new();
+        for i in 0..N {
+            let name = CString::try_from_fmt(fmt!("n{i} "))?;
+            upper.extend_from_slice(name.to_bytes(), GFP_KERNEL)?;
+            let name = CString::try_from_fmt(fmt!("n{} ", N - 1 - i))?;
+            lower.extend_from_slice(name.to_bytes(), GFP_KERNEL)?;
+            let name = CString::try_from_fmt(fmt!("n{}@0 ", N - 1 - i))?;
+            want.extend_from_slice(name.to_bytes(), GFP_KERNEL)?;
+        }
+        want.pop();
+        assert_eq!(
+            merged(&[&upper, &upper, &lower])?.as_slice(),
+            want.as_slice()
+        );
+        Ok(())
+    }
 }

@@ -106,21 +106,7 @@ pub(crate) fn list(dentry: &Dentry, mut buf: Option<&mut [u8]>) -> Result<usize>
         // A size query may over-count by the private names; that is allowed.
         return Ok(len);
     };
-    // Squeeze out the private names in place.
-    let mut kept = 0;
-    let mut start = 0;
-    while start < len {
-        let end = buf[start..len]
-            .iter()
-            .position(|&b| b == 0)
-            .map_or(len, |p| start + p + 1);
-        if !fs.xattrs.is_private(&buf[start..end]) {
-            buf.copy_within(start..end, kept);
-            kept += end - start;
-        }
-        start = end;
-    }
-    Ok(kept)
+    Ok(fs.xattrs.drop_private(&mut buf[..len]))
 }
 
 /// How a real directory is marked by `trusted.overlay.opaque`.
@@ -134,19 +120,49 @@ pub(crate) enum DirMark {
     XWhiteouts,
 }
 
+impl DirMark {
+    /// The marking a `trusted.overlay.opaque` value makes.
+    fn of_value(value: &[u8]) -> DirMark {
+        match value {
+            b"y" => DirMark::Opaque,
+            b"x" => DirMark::XWhiteouts,
+            _ => DirMark::None,
+        }
+    }
+}
+
 impl OverlayXattrs {
     /// Whether `name` is one of the overlay's own xattrs.
     pub(crate) fn is_private(&self, name: &[u8]) -> bool {
         name.starts_with(self.prefix)
     }
 
+    /// Squeezes the private names out of `list`, a list of NUL-terminated xattr names as
+    /// `listxattr` gives it, in place; returns the length of what is left.
+    fn drop_private(&self, list: &mut [u8]) -> usize {
+        let len = list.len();
+        let mut kept = 0;
+        let mut start = 0;
+        while start < len {
+            let end = list[start..len]
+                .iter()
+                .position(|&b| b == 0)
+                .map_or(len, |p| start + p + 1);
+            if !self.is_private(&list[start..end]) {
+                list.copy_within(start..end, kept);
+                kept += end - start;
+            }
+            start = end;
+        }
+        kept
+    }
+
     /// Reads the opaque marking of the real directory `dir`.
     pub(crate) fn dir_mark(&self, mnt: &Mount, dir: &Dentry) -> DirMark {
         let mut value = [0u8; 1];
         match vxattr::get(mnt, dir, self.opaque, Some(&mut value)) {
-            Ok(1) if value[0] == b'y' => DirMark::Opaque,
-            Ok(1) if value[0] == b'x' => DirMark::XWhiteouts,
-            _ => DirMark::None,
+            Ok(n) => value.get(..n).map_or(DirMark::None, DirMark::of_value),
+            Err(_) => DirMark::None,
         }
     }
 
@@ -167,5 +183,115 @@ impl OverlayXattrs {
         inode.is_regular()
             && inode.size() == 0
             && vxattr::get(mnt, real, self.whiteout, None).is_ok()
+    }
+}
+
+#[kunit_tests(rovl_xattr)]
+mod tests {
+    use super::*;
+
+    /// `list` with the private names of `xattrs` dropped.
+    fn visible(xattrs: &OverlayXattrs, list: &[u8]) -> Result<KVec<u8>> {
+        let mut buf = KVec::new();
+        buf.extend_from_slice(list, GFP_KERNEL)?;
+        let kept = xattrs.drop_private(&mut buf);
+        buf.truncate(kept);
+        Ok(buf)
+    }
+
+    #[test]
+    fn private_names() {
+        let t = &TRUSTED_XATTRS;
+        assert!(t.is_private(b"trusted.overlay.opaque"));
+        assert!(t.is_private(b"trusted.overlay.whiteout"));
+        assert!(t.is_private(b"trusted.overlay.redirect"));
+        assert!(t.is_private(b"trusted.overlay."));
+        assert!(t.is_private(b"trusted.overlay.opaque\0"));
+        assert!(!t.is_private(b"trusted.overlay"));
+        assert!(!t.is_private(b"trusted.overlayfoo"));
+        assert!(!t.is_private(b"trusted.other"));
+        assert!(!t.is_private(b"user.overlay.opaque"));
+        assert!(!t.is_private(b"TRUSTED.overlay.opaque"));
+        assert!(!t.is_private(b"security.selinux"));
+        assert!(!t.is_private(b""));
+        let u = &USER_XATTRS;
+        assert!(u.is_private(b"user.overlay.opaque"));
+        assert!(!u.is_private(b"trusted.overlay.opaque"));
+        assert!(!u.is_private(b"user.overlayx"));
+        assert!(!u.is_private(b"user.other"));
+    }
+
+    #[test]
+    fn names_match_prefix() {
+        for x in [&TRUSTED_XATTRS, &USER_XATTRS] {
+            assert!(x.is_private(x.opaque.to_bytes()));
+            assert!(x.is_private(x.whiteout.to_bytes()));
+        }
+        assert_eq!(TRUSTED_XATTRS.opaque.to_bytes(), b"trusted.overlay.opaque");
+        assert_eq!(USER_XATTRS.whiteout.to_bytes(), b"user.overlay.whiteout");
+    }
+
+    #[test]
+    fn list_drops_private() -> Result {
+        let t = &TRUSTED_XATTRS;
+        assert_eq!(
+            visible(t, b"user.a\0trusted.overlay.opaque\0security.x\0")?.as_slice(),
+            b"user.a\0security.x\0"
+        );
+        assert_eq!(
+            visible(
+                t,
+                b"trusted.overlay.opaque\0trusted.overlay.origin\0user.b\0"
+            )?
+            .as_slice(),
+            b"user.b\0"
+        );
+        assert_eq!(
+            visible(t, b"user.a\0trusted.overlay.x\0")?.as_slice(),
+            b"user.a\0"
+        );
+        // With `userxattr` the trusted names are the layers' own and are shown.
+        assert_eq!(
+            visible(
+                &USER_XATTRS,
+                b"user.overlay.opaque\0trusted.overlay.opaque\0"
+            )?
+            .as_slice(),
+            b"trusted.overlay.opaque\0"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn list_edge_cases() -> Result {
+        let t = &TRUSTED_XATTRS;
+        assert_eq!(visible(t, b"")?.as_slice(), b"");
+        assert_eq!(visible(t, b"trusted.overlay.opaque\0")?.as_slice(), b"");
+        assert_eq!(
+            visible(t, b"user.a\0user.b\0")?.as_slice(),
+            b"user.a\0user.b\0"
+        );
+        // A last name without its NUL is judged all the same.
+        assert_eq!(
+            visible(t, b"user.a\0trusted.overlay.y")?.as_slice(),
+            b"user.a\0"
+        );
+        assert_eq!(
+            visible(t, b"trusted.overlay.y\0user.a")?.as_slice(),
+            b"user.a"
+        );
+        // Empty names (two NULs) are kept as they are.
+        assert_eq!(visible(t, b"\0\0user.a\0")?.as_slice(), b"\0\0user.a\0");
+        Ok(())
+    }
+
+    #[test]
+    fn opaque_values() {
+        assert!(DirMark::of_value(b"y") == DirMark::Opaque);
+        assert!(DirMark::of_value(b"x") == DirMark::XWhiteouts);
+        assert!(DirMark::of_value(b"") == DirMark::None);
+        assert!(DirMark::of_value(b"n") == DirMark::None);
+        assert!(DirMark::of_value(b"Y") == DirMark::None);
+        assert!(DirMark::of_value(b"yy") == DirMark::None);
     }
 }

@@ -212,6 +212,20 @@ impl FileType {
     pub(crate) fn mode_bits(self) -> u32 {
         self as u32
     }
+
+    /// The `DT_*` type a directory entry of this type reports.
+    #[cfg_attr(not(CONFIG_KUNIT = "y"), expect(dead_code))]
+    pub(crate) fn dtype(self) -> u32 {
+        match self {
+            Self::Fifo => bindings::DT_FIFO,
+            Self::CharDevice => bindings::DT_CHR,
+            Self::Directory => bindings::DT_DIR,
+            Self::BlockDevice => bindings::DT_BLK,
+            Self::Regular => bindings::DT_REG,
+            Self::Symlink => bindings::DT_LNK,
+            Self::Socket => bindings::DT_SOCK,
+        }
+    }
 }
 
 /// Where `llseek` counts an offset from: the `SEEK_*` values of `uapi/linux/fs.h`.

@@ -320,29 +320,39 @@ unsafe extern "C" fn parse_monolithic_cb(
 /// `s` must point to NULL or to a NUL-terminated, writable string, as
 /// `vfs_parse_monolithic_sep` passes.
 unsafe extern "C" fn next_option(s: *mut *mut c_char) -> *mut c_char {
-    // SAFETY: per the function's contract.
-    unsafe {
-        let start = *s;
-        if start.is_null() {
-            return start;
-        }
-        let mut p = start;
-        while *p != 0 {
-            if *p == b'\\' {
-                p = p.add(1);
-                if *p == 0 {
-                    break;
-                }
-            } else if *p == b',' {
-                *p = 0;
-                *s = p.add(1);
-                return start;
-            }
-            p = p.add(1);
-        }
-        *s = core::ptr::null_mut();
-        start
+    // SAFETY: per the function's contract, `s` is valid to read.
+    let start = unsafe { *s };
+    if start.is_null() {
+        return start;
     }
+    // SAFETY: per the function's contract, `start` is a NUL-terminated string; the borrow
+    // ends before the string is written below.
+    let end = option_end(unsafe { CStr::from_char_ptr(start) }.to_bytes());
+    if let Some(i) = end {
+        // SAFETY: `i` is the index of a comma inside the string, which is writable.
+        unsafe {
+            *start.add(i) = 0;
+            *s = start.add(i + 1);
+        }
+    } else {
+        // SAFETY: per the function's contract, `s` is valid to write.
+        unsafe { *s = core::ptr::null_mut() };
+    }
+    start
+}
+
+/// Where the first option of `opts` ends: at the first comma not escaped with a backslash;
+/// `None` if there is no such comma (the option is the last one).
+fn option_end(opts: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i < opts.len() {
+        match opts[i] {
+            b'\\' => i += 2,
+            b',' => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// # Safety
@@ -426,5 +436,61 @@ unsafe extern "C" fn d_real_cb<T: FileSystem>(
         // The real dentry is pinned by our inode for as long as `dentry` is referenced.
         Some(real) => real.as_raw(),
         None => dentry,
+    }
+}
+
+#[kunit_tests(rovl_options)]
+mod tests {
+    use super::*;
+
+    /// `opts` split as `next_option` splits it, the options joined with `|`.
+    fn split(opts: &[u8]) -> Result<KVec<u8>> {
+        let mut out = KVec::new();
+        let mut rest = opts;
+        loop {
+            let end = option_end(rest);
+            out.extend_from_slice(&rest[..end.unwrap_or(rest.len())], GFP_KERNEL)?;
+            let Some(end) = end else {
+                return Ok(out);
+            };
+            out.push(b'|', GFP_KERNEL)?;
+            rest = &rest[end + 1..];
+        }
+    }
+
+    #[test]
+    fn splits_at_commas() -> Result {
+        assert_eq!(split(b"lowerdir=/a")?.as_slice(), b"lowerdir=/a");
+        assert_eq!(
+            split(b"lowerdir=/a:/b,userxattr,uuid=off")?.as_slice(),
+            b"lowerdir=/a:/b|userxattr|uuid=off"
+        );
+        assert_eq!(option_end(b"ro,x"), Some(2));
+        assert_eq!(option_end(b"ro"), None);
+        Ok(())
+    }
+
+    #[test]
+    fn escaped_commas_stay() -> Result {
+        // The escapes are kept for the option's parser (`config::split_lowerdirs`).
+        assert_eq!(
+            split(b"lowerdir=/a\\,b:/c,index=off")?.as_slice(),
+            b"lowerdir=/a\\,b:/c|index=off"
+        );
+        assert_eq!(option_end(b"a\\,b"), None);
+        // An escaped backslash does not escape the comma after it.
+        assert_eq!(option_end(b"a\\\\,b"), Some(3));
+        // A backslash escapes whatever follows, a colon too; a trailing one ends the string.
+        assert_eq!(split(b"/a\\:b,/c\\")?.as_slice(), b"/a\\:b|/c\\");
+        Ok(())
+    }
+
+    #[test]
+    fn empty_options() -> Result {
+        assert_eq!(option_end(b""), None);
+        assert_eq!(split(b",")?.as_slice(), b"|");
+        assert_eq!(split(b"a,,b,")?.as_slice(), b"a||b|");
+        assert_eq!(option_end(b",a"), Some(0));
+        Ok(())
     }
 }

@@ -357,9 +357,9 @@ impl Inode {
     pub(crate) fn own<T: FileSystem>(&self) -> Option<&InodeWith<T::InodeData>> {
         // SAFETY: `i_sb` and its `s_op` are stable for a live inode.
         let op = unsafe { (*self.sb().raw()).s_op };
-        // SAFETY: `T`'s inodes are `InodeWith<T::InodeData>`; an inode reachable through a
-        // reference outside `iget` is never `I_NEW`.
         core::ptr::eq(op, &SuperOps::<T>::TABLE)
+            // SAFETY: `T`'s inodes are `InodeWith<T::InodeData>`; an inode reachable through
+            // a reference outside `iget` is never `I_NEW`.
             .then(|| unsafe { InodeWith::<T::InodeData>::from_raw(self.as_raw()) })
     }
 
