@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Raw bindings for the C APIs that `kernel::bindings` does not carry: `fs_context.h`,
-//! `fs_parser.h`, `namei.h`, `backing-file.h`, `statfs.h` and `iversion.h`. Generated at build time by the rule in `Kbuild`; everything else is re-exported
-//! from `kernel::bindings`.
+//! `fs_parser.h`, `namei.h`, `backing-file.h`, `statfs.h` and `iversion.h`, and the tracepoints
+//! of rovl's own trace events (`rovl_events.h`). Generated at build time by the rule in `Kbuild`;
+//! everything else is re-exported from `kernel::bindings`.
 //!
 //! Please abstract the needed symbols in the other `vfs` modules instead of using these
 //! outside `vfs/`.

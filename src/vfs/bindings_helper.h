@@ -9,3 +9,6 @@
 #include <linux/iversion.h>
 #include <linux/namei.h>
 #include <linux/statfs.h>
+
+/* rovl's own trace events (only their tracepoints and emitters, see Kbuild) */
+#include "rovl_events.h"
