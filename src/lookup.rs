@@ -12,7 +12,7 @@
 use crate::{
     inode::{self, LowerEntry, RovlInode},
     super_block::fs_of,
-    vfs::{namei, Inode, InodeWith},
+    vfs::{namei, trace, Inode, InodeWith},
     xattr,
 };
 use kernel::{prelude::*, sync::aref::ARef};
@@ -29,11 +29,15 @@ pub(crate) fn lookup(dir: &InodeWith<RovlInode>, name: &[u8]) -> Result<Option<A
     let data = dir.data();
     let mut upper = None;
     let mut found: KVec<LowerEntry> = KVec::new();
+    // How many layers were asked, for the trace of a miss.
+    let mut asked = 0;
     {
         let _creds = fs.override_creds();
         if let (Some(parent), Some(layer)) = (data.upper(), fs.layers.upper.as_ref()) {
+            asked += 1;
             if let Some(real) = namei::lookup_positive(&layer.mnt, name, parent)? {
                 if fs.xattrs.is_whiteout(&layer.mnt, &real) {
+                    trace::lookup_miss(dir.inode(), name, asked);
                     return Ok(None);
                 }
                 let is_dir = real.is_dir();
@@ -47,6 +51,7 @@ pub(crate) fn lookup(dir: &InodeWith<RovlInode>, name: &[u8]) -> Result<Option<A
         }
         for parent in data.lowers.iter() {
             let layer = fs.layers.layer(parent.layer);
+            asked += 1;
             let Some(real) = namei::lookup_positive(&layer.mnt, name, &parent.dentry)? else {
                 continue;
             };
@@ -69,6 +74,7 @@ pub(crate) fn lookup(dir: &InodeWith<RovlInode>, name: &[u8]) -> Result<Option<A
         }
     }
     if found.is_empty() && upper.is_none() {
+        trace::lookup_miss(dir.inode(), name, asked);
         return Ok(None);
     }
     inode::get(sb, fs, upper, found).map(Some)

@@ -7,17 +7,21 @@
 //!
 //! An event is a tracepoint: a static key, off until someone enables the event, guarding a
 //! call into C. The C side (`rust_do_trace_<event>`, made by `CREATE_RUST_TRACE_POINTS`) does
-//! not test the key; [`emit!`] tests it here, as `kernel::tracepoint::declare_trace!` does for
+//! not test the key; `emit!` tests it here, as `kernel::tracepoint::declare_trace!` does for
 //! tracepoints in the kernel's own bindings (which cannot name a module's). So a disabled event
-//! costs one patched-out branch: its arguments are not even computed. Where an event needs more
-//! than its arguments (a clock read, copies of names), that work is guarded by [`enabled!`].
+//! costs one test of the key, a patched-out branch with `CONFIG_JUMP_LABEL` (else a read of the
+//! key's count), and its arguments are not even computed. Where an event needs more than its
+//! arguments (a clock read, copies of names), that work is guarded by `enabled!`.
 //!
 //! The functions for changes of a real filesystem are called by the one function in `vfs/` that
 //! makes each kind of change, after the change, with its result: the `ovl_do_*` helpers of
-//! overlayfs, traced.
+//! overlayfs, traced. [`CopyUpTimer`] and [`lookup_miss`] are for the overlay above.
 
-use super::{attr::Iattr, bindings, dentry::Dentry};
-use kernel::prelude::*;
+use super::{attr::Iattr, bindings, dentry::Dentry, inode::Inode};
+use kernel::{
+    prelude::*,
+    time::{Instant, Monotonic},
+};
 
 /// Whether the event `$name` is enabled: a test of its tracepoint's static key.
 macro_rules! enabled {
@@ -182,4 +186,39 @@ pub(super) fn rename(
         bindings::release_dentry_name_snapshot(&mut new_name);
     }
     result
+}
+
+/// The time a copy-up takes, for the `copy_up` event: started before the copy, reported with
+/// its outcome by [`CopyUpTimer::done`]. The clock is read only while the event is on.
+pub(crate) struct CopyUpTimer(Option<Instant<Monotonic>>);
+
+impl CopyUpTimer {
+    /// Starts timing a copy-up.
+    pub(crate) fn start() -> Self {
+        Self(enabled!(copy_up).then(Instant::now))
+    }
+
+    /// `copy_up`: the object of the merged view at `dentry` was copied up (or failed to be,
+    /// per `result`), with `size` bytes of data. A copy-up that began before the event was
+    /// enabled has a duration of 0.
+    pub(crate) fn done(self, dentry: &Dentry, size: i64, result: &Result) {
+        emit!(copy_up(
+            dentry.as_raw(),
+            size,
+            self.0
+                .map_or(0, |t| u64::try_from(t.elapsed().as_nanos()).unwrap_or(0)),
+            errno(result)
+        ));
+    }
+}
+
+/// `lookup_miss`: no layer has `name` in the merged directory `dir` (or a whiteout hides it),
+/// found out by asking `layers` layers.
+pub(crate) fn lookup_miss(dir: &Inode, name: &[u8], layers: u32) {
+    emit!(lookup_miss(
+        dir.as_raw(),
+        name.as_ptr().cast(),
+        name.len(),
+        layers
+    ));
 }
