@@ -16,13 +16,13 @@
 #![deny(unsafe_code)]
 
 use crate::{
-    inode::{of_dentry, LowerEntry},
+    inode::{of_dentry, LowerEntry, RovlInode},
     layers::UpperLayer,
     super_block::{fs_of, RovlFs},
     vfs::{
         attr::{self, Attrs, FileType, OpenFlag, RenameFlags},
         dirop::{DirOp, Renaming},
-        file as vfile, inode as vinode, xattr as vxattr, Dentry, PathRef,
+        file as vfile, inode as vinode, trace, xattr as vxattr, Dentry, InodeWith, PathRef,
     },
     work,
 };
@@ -68,7 +68,7 @@ fn copy_up_tree(dentry: &Dentry, with_data: bool) -> Result {
 }
 
 /// Copies the single object `dentry` up into the upper directory of `parent`, which must
-/// have one.
+/// have one. Each copy-up made is traced (`rovl:copy_up`), whether it succeeds or not.
 fn copy_up_one(fs: &RovlFs, parent: &Dentry, dentry: &Dentry, with_data: bool) -> Result {
     let upper = fs.layers.upper.as_ref().ok_or(EROFS)?;
     let inode = of_dentry(dentry)?;
@@ -78,6 +78,25 @@ fn copy_up_one(fs: &RovlFs, parent: &Dentry, dentry: &Dentry, with_data: bool) -
         // Someone else copied it up while we waited.
         return Ok(());
     }
+    let timer = trace::CopyUpTimer::start();
+    let mut size = 0;
+    let result = copy_up_locked(fs, upper, parent, dentry, inode, with_data, &mut size);
+    timer.done(dentry, size, &result);
+    result
+}
+
+/// The body of [`copy_up_one`], with the object's copy-up lock held and no upper object yet.
+/// Sets `size` to the number of bytes of data to copy, once known.
+fn copy_up_locked(
+    fs: &RovlFs,
+    upper: &UpperLayer,
+    parent: &Dentry,
+    dentry: &Dentry,
+    inode: &InodeWith<RovlInode>,
+    with_data: bool,
+    size: &mut i64,
+) -> Result {
+    let data = inode.data();
     let upper_parent: ARef<Dentry> = of_dentry(parent)?.data().upper().ok_or(EIO)?.into();
     let lower = data.lowers.first().ok_or(EIO)?;
     let name = dentry.name()?;
@@ -91,6 +110,7 @@ fn copy_up_one(fs: &RovlFs, parent: &Dentry, dentry: &Dentry, with_data: bool) -
         // The data is copied without write access held: the copy takes its own, and holding
         // it twice could deadlock against a freeze.
         if with_data && attrs.file_type() == Some(FileType::Regular) && attrs.size > 0 {
+            *size = attrs.size;
             copy_data(fs, upper, lower, &temp, attrs.size)?;
         }
         let _write = upper.mnt.want_write()?;

@@ -12,7 +12,7 @@
 use crate::{
     inode::{self, LowerEntry, RovlInode},
     super_block::{fs_of, RovlFs},
-    vfs::{namei, Dentry, Inode, InodeWith, Mount},
+    vfs::{namei, trace, Dentry, Inode, InodeWith, Mount},
     xattr,
 };
 use kernel::{prelude::*, sync::aref::ARef};
@@ -29,12 +29,16 @@ pub(crate) fn lookup(dir: &InodeWith<RovlInode>, name: &[u8]) -> Result<Option<A
     let data = dir.data();
     let mut upper = None;
     let mut found: KVec<LowerEntry> = KVec::new();
+    // How many layers were asked, for the trace of a miss.
+    let mut asked = 0;
     {
         let _creds = fs.override_creds();
         if let (Some(parent), Some(layer)) = (data.upper(), fs.layers.upper.as_ref()) {
+            asked += 1;
             if let Some(real) = namei::lookup_positive(&layer.mnt, name, parent)? {
                 let step = merge_step(layer_has(fs, &layer.mnt, &real), false);
                 if !step.take {
+                    trace::lookup_miss(dir.inode(), name, asked);
                     return Ok(None);
                 }
                 upper = Some(real);
@@ -45,6 +49,7 @@ pub(crate) fn lookup(dir: &InodeWith<RovlInode>, name: &[u8]) -> Result<Option<A
         }
         for parent in data.lowers.iter() {
             let layer = fs.layers.layer(parent.layer);
+            asked += 1;
             let Some(real) = namei::lookup_positive(&layer.mnt, name, &parent.dentry)? else {
                 continue;
             };
@@ -59,6 +64,7 @@ pub(crate) fn lookup(dir: &InodeWith<RovlInode>, name: &[u8]) -> Result<Option<A
         }
     }
     if found.is_empty() && upper.is_none() {
+        trace::lookup_miss(dir.inode(), name, asked);
         return Ok(None);
     }
     inode::get(sb, fs, upper, found).map(Some)

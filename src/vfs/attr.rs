@@ -6,7 +6,7 @@
 //! C headers: [`include/linux/fs.h`](srctree/include/linux/fs.h),
 //! [`include/linux/stat.h`](srctree/include/linux/stat.h)
 
-use super::{bindings, dentry::Dentry, inode::Inode, path::Mount, path::PathRef};
+use super::{bindings, dentry::Dentry, inode::Inode, path::Mount, path::PathRef, trace};
 use kernel::{error::to_result, prelude::*, types::Opaque};
 
 /// Defines `from_bits` and `without` for a flags type of `kernel::impl_flags!`.
@@ -359,6 +359,11 @@ impl Iattr {
         unsafe { &mut *ptr.cast::<Iattr>() }
     }
 
+    /// The C `struct iattr`.
+    pub(super) fn as_raw(&self) -> *mut bindings::iattr {
+        self.0.get()
+    }
+
     fn raw(&mut self) -> &mut bindings::iattr {
         // SAFETY: `&mut self` is exclusive access.
         unsafe { &mut *self.0.get() }
@@ -403,14 +408,16 @@ impl Iattr {
         let inode = dentry.inode().ok_or(ENOENT)?;
         let _lock = InodeLock::new(inode);
         // SAFETY: the inode is locked, as `notify_change` requires; the dentry is referenced.
-        to_result(unsafe {
+        let result = to_result(unsafe {
             bindings::notify_change(
                 mnt.idmap(),
                 dentry.as_raw(),
                 self.0.get(),
                 core::ptr::null_mut(),
             )
-        })
+        });
+        trace::setattr(dentry, self, &result);
+        result
     }
 }
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Raw bindings for the C APIs that `kernel::bindings` does not carry: `fs_context.h`,
-//! `fs_parser.h`, `namei.h`, `backing-file.h`, `statfs.h` and `iversion.h`, and the constants
-//! of `bindings_helper.h` for macros bindgen cannot evaluate. Generated at build time by the
-//! rule in `Kbuild`; everything else is re-exported from `kernel::bindings`.
+//! `fs_parser.h`, `namei.h`, `backing-file.h`, `statfs.h` and `iversion.h`, the constants of
+//! `bindings_helper.h` for macros bindgen cannot evaluate, and the tracepoints of rovl's own
+//! trace events (`rovl_events.h`). Generated at build time by the rule in `Kbuild`; everything
+//! else is re-exported from `kernel::bindings`.
 //!
 //! Please abstract the needed symbols in the other `vfs` modules instead of using these
 //! outside `vfs/`.

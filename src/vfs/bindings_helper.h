@@ -24,3 +24,6 @@ const unsigned long RUST_CONST_HELPER_SB_I_VERSION = SB_I_VERSION;
 const loff_t RUST_CONST_HELPER_MAX_LFS_FILESIZE = MAX_LFS_FILESIZE;
 const unsigned int RUST_CONST_HELPER_LOOKUP_FOLLOW = LOOKUP_FOLLOW;
 const unsigned int RUST_CONST_HELPER_ESCAPE_OCTAL = ESCAPE_OCTAL;
+
+/* rovl's own trace events (only their tracepoints and emitters, see Kbuild) */
+#include "rovl_events.h"

@@ -10,6 +10,9 @@
 //! `end_dirop()` unlocks the parent and drops the dentry. [`DirOp`] holds that state, so the
 //! lock cannot be leaked or released twice. Renames lock both parents with
 //! `start_renaming*()` and are held by [`Renaming`].
+//!
+//! Each kind of change is made by one method here, which emits its trace event
+//! ([`super::trace`]) with the result.
 
 use super::{
     attr::{FileType, RenameFlags},
@@ -17,6 +20,7 @@ use super::{
     dentry::Dentry,
     inode::Inode,
     path::Mount,
+    trace,
 };
 use core::ptr::NonNull;
 use kernel::{error::to_result, prelude::*, sync::aref::ARef};
@@ -107,19 +111,23 @@ impl<'a> DirOp<'a> {
     /// Creates a regular file of mode `mode` (type bits included) at the name.
     pub(crate) fn create(&self, mode: u32) -> Result {
         // SAFETY: the parent is locked and the dentry referenced (type invariant).
-        to_result(unsafe {
+        let result = to_result(unsafe {
             bindings::vfs_create(
                 self.mnt.idmap(),
                 self.child.as_ptr(),
                 mode as u16,
                 core::ptr::null_mut(),
             )
-        })
+        });
+        trace::create(self.dentry(), mode, &result);
+        result
     }
 
     /// Makes a directory at the name. `vfs_mkdir` may hand back another dentry for the new
     /// directory; the returned `DirOp` holds whichever it is.
     pub(crate) fn mkdir(self, mode: u32) -> Result<Self> {
+        // The trace event names the dentry, which a failed `vfs_mkdir` drops: hold it.
+        let traced = trace::mkdir_enabled().then(|| self.dentry_ref());
         let this = core::mem::ManuallyDrop::new(self);
         // SAFETY: as in `create`. `vfs_mkdir` consumes the dentry and the lock on failure
         // (it calls `end_creating`), so `this` is not dropped.
@@ -132,7 +140,11 @@ impl<'a> DirOp<'a> {
                 core::ptr::null_mut(),
             )
         };
-        let child = dentry_result(ret)?;
+        let child = dentry_result(ret);
+        if let Some(dentry) = traced {
+            trace::mkdir(&dentry, mode, &child);
+        }
+        let child = child?;
         // INVARIANT: on success the returned dentry is referenced, with the parent still
         // locked.
         Ok(Self {
@@ -143,6 +155,12 @@ impl<'a> DirOp<'a> {
 
     /// Makes a device node, fifo or socket at the name.
     pub(crate) fn mknod(&self, mode: u32, rdev: u32) -> Result {
+        let result = self.vfs_mknod(mode, rdev);
+        trace::mknod(self.dentry(), mode, rdev, &result);
+        result
+    }
+
+    fn vfs_mknod(&self, mode: u32, rdev: u32) -> Result {
         // SAFETY: as in `create`.
         to_result(unsafe {
             bindings::vfs_mknod(
@@ -158,16 +176,18 @@ impl<'a> DirOp<'a> {
 
     /// Makes a whiteout (a 0/0 character device) at the name, as `vfs_whiteout` does.
     pub(crate) fn whiteout(&self) -> Result {
-        self.mknod(
+        let result = self.vfs_mknod(
             FileType::CharDevice.mode_bits() | bindings::WHITEOUT_MODE,
             bindings::WHITEOUT_DEV,
-        )
+        );
+        trace::whiteout(self.dentry(), &result);
+        result
     }
 
     /// Makes a symlink to `target` at the name.
     pub(crate) fn symlink(&self, target: &CStr) -> Result {
         // SAFETY: as in `create`; `target` is NUL-terminated.
-        to_result(unsafe {
+        let result = to_result(unsafe {
             bindings::vfs_symlink(
                 self.mnt.idmap(),
                 self.dir(),
@@ -175,13 +195,15 @@ impl<'a> DirOp<'a> {
                 target.as_char_ptr(),
                 core::ptr::null_mut(),
             )
-        })
+        });
+        trace::symlink(self.dentry(), target, &result);
+        result
     }
 
     /// Makes the name a hard link to `old` (on the same filesystem).
     pub(crate) fn link(&self, old: &Dentry) -> Result {
         // SAFETY: as in `create`; `old` is referenced by the caller.
-        to_result(unsafe {
+        let result = to_result(unsafe {
             bindings::vfs_link(
                 old.as_raw(),
                 self.mnt.idmap(),
@@ -189,33 +211,39 @@ impl<'a> DirOp<'a> {
                 self.child.as_ptr(),
                 core::ptr::null_mut(),
             )
-        })
+        });
+        trace::link(old, self.dentry(), &result);
+        result
     }
 
     /// Removes the (non-directory) object at the name.
     pub(crate) fn unlink(&self) -> Result {
         // SAFETY: as in `create`.
-        to_result(unsafe {
+        let result = to_result(unsafe {
             bindings::vfs_unlink(
                 self.mnt.idmap(),
                 self.dir(),
                 self.child.as_ptr(),
                 core::ptr::null_mut(),
             )
-        })
+        });
+        trace::unlink(self.dentry(), &result);
+        result
     }
 
     /// Removes the (empty) directory at the name.
     pub(crate) fn rmdir(&self) -> Result {
         // SAFETY: as in `create`.
-        to_result(unsafe {
+        let result = to_result(unsafe {
             bindings::vfs_rmdir(
                 self.mnt.idmap(),
                 self.dir(),
                 self.child.as_ptr(),
                 core::ptr::null_mut(),
             )
-        })
+        });
+        trace::rmdir(self.dentry(), &result);
+        result
     }
 
     /// Removes whatever is at the name, directory or not.
@@ -344,8 +372,23 @@ impl<'a> Renaming<'a> {
 
     /// Does the rename (`vfs_rename`).
     pub(crate) fn rename(&mut self) -> Result {
-        // SAFETY: both parents are locked and both dentries referenced (type invariant).
-        to_result(unsafe { bindings::vfs_rename(&mut self.rd) })
+        let flags = self.rd.flags;
+        let rd = &raw mut self.rd;
+        // SAFETY: `start_renaming*` referenced both dentries and locked both parents, and
+        // `end_renaming` puts them (type invariant); the old parent is referenced too, the new
+        // one is the new dentry's parent. So all four stay valid for this call.
+        let (old_dir, old, new_dir, new) = unsafe {
+            (
+                Dentry::from_raw((*rd).old_parent),
+                Dentry::from_raw((*rd).old_dentry),
+                Dentry::from_raw((*rd).new_parent),
+                Dentry::from_raw((*rd).new_dentry),
+            )
+        };
+        trace::rename(old_dir, old, new_dir, new, flags, || {
+            // SAFETY: both parents are locked and both dentries referenced (type invariant).
+            to_result(unsafe { bindings::vfs_rename(rd) })
+        })
     }
 }
 

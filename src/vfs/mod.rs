@@ -14,7 +14,10 @@
 //! - a [`FileSystem`] trait whose implementation is registered with [`Registration`], and
 //!   `#[vtable]` traits for inode and file operations whose tables are built at compile time;
 //! - the calls on real (lower) objects a stacking filesystem needs: lookup, getattr, statfs,
-//!   readlink, xattrs, opening backing files and forwarding I/O to them.
+//!   readlink, xattrs, opening backing files and forwarding I/O to them;
+//! - trace events ([`trace`]): every change made to a real filesystem emits one, from the one
+//!   function here that makes that kind of change. The events themselves (`rovl_events.h`,
+//!   the module's only C) are rovl's, so `trace` is the one file here a reuser would rename.
 
 pub(crate) mod attr;
 pub(crate) mod backing;
@@ -30,6 +33,7 @@ pub(crate) mod path;
 pub(crate) mod readdir;
 pub(crate) mod sb;
 pub(crate) mod seq;
+pub(crate) mod trace;
 pub(crate) mod xattr;
 
 pub(crate) use cred::CredGuard;

@@ -6,7 +6,7 @@
 
 use super::{
     bindings, dentry::Dentry, fs_type::FileSystem, inode::InodeWith, len_result as to_len,
-    path::Mount,
+    path::Mount, trace,
 };
 use kernel::{
     error::{from_result, to_result},
@@ -46,7 +46,7 @@ pub(crate) fn list(dentry: &Dentry, buf: Option<&mut [u8]>) -> Result<usize> {
 /// the real inode), with `XATTR_*` `flags`.
 pub(crate) fn set(mnt: &Mount, dentry: &Dentry, name: &CStr, value: &[u8], flags: i32) -> Result {
     // SAFETY: `value` is valid for its length; the rest is valid for the call.
-    to_result(unsafe {
+    let result = to_result(unsafe {
         bindings::vfs_setxattr(
             mnt.idmap(),
             dentry.as_raw(),
@@ -55,15 +55,19 @@ pub(crate) fn set(mnt: &Mount, dentry: &Dentry, name: &CStr, value: &[u8], flags
             value.len(),
             flags,
         )
-    })
+    });
+    trace::setxattr(dentry, name, value.len(), flags, &result);
+    result
 }
 
 /// Removes the xattr `name` of the real `dentry` on `mnt` (`vfs_removexattr`).
 pub(crate) fn remove(mnt: &Mount, dentry: &Dentry, name: &CStr) -> Result {
     // SAFETY: all valid for the call.
-    to_result(unsafe {
+    let result = to_result(unsafe {
         bindings::vfs_removexattr(mnt.idmap(), dentry.as_raw(), name.as_char_ptr())
-    })
+    });
+    trace::removexattr(dentry, name, &result);
+    result
 }
 
 /// The xattr handler table of filesystem `T`: one catch-all handler that passes every name to
