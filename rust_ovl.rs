@@ -6,6 +6,50 @@
 //! with the semantics of the kernel's overlayfs (`Documentation/filesystems/overlayfs.rst`).
 //! This file only declares the module and registers the filesystem type; the overlay itself
 //! lives in `src/`, and everything that touches C lives in `src/vfs/`.
+//!
+//! # Lock order
+//!
+//! Outermost first; each is taken only under those above it. These are the chains overlayfs
+//! states in `fs/overlayfs/inode.c:798-817`.
+//!
+//! 1. A rovl inode's `i_rwsem`: the VFS's, around rovl's operations, parents before children.
+//!    rovl takes one itself only in `file::RegularFile::write_iter`, as `ovl_write_iter` does.
+//! 2. `RovlInode::copy_up_lock`, one at a time: `copy_up::copy_up_tree` copies each missing
+//!    ancestor in its own `copy_up_one`. Nothing under it takes an `i_rwsem` of this mount.
+//! 3. Write access to the upper mount, with its `sb_writers` (`Mount::want_write`). Every
+//!    caller copies up before taking it, never under it (`dir::{create, link, remove, rename}`,
+//!    `inode::setattr`, `xattr::set`).
+//! 4. Real directories' `i_rwsem`: one through `vfs::dirop::DirOp`, two through `Renaming`
+//!    (`start_renaming*`, that is `lock_rename`), each guard ended before the next: a temporary
+//!    is made in the work directory under a `DirOp`, then moved under a `Renaming` of the work
+//!    and an upper directory (`copy_up::make_object`, `dir::create_over_whiteout`). The work
+//!    directory is locked only so, and is a subtree apart from the upper one (`upper_layer.rs`).
+//!    Lookups and listings (`vfs::namei`, `vfs::readdir`) lock real directories shared, by
+//!    themselves; a directory is never looked up while it is being listed.
+//! 5. Real objects' own `i_rwsem`, under their parents' (`vfs::attr::InodeLock` in
+//!    `Iattr::apply`, `vfs_setxattr`, `vfs_rename`).
+//! 6. The listing spinlocks (`readdir::DirCache`, `OpenDir`): leaves, held to swap an `Arc`;
+//!    listings are freed outside them.
+//!
+//! `override_creds` is no lock: its guards are scoped and nest anywhere (copy-up takes it under
+//! the copy-up lock, overlayfs outside it).
+//!
+//! Traps. The data is copied with no write access held: `copy_up::copy_up_locked` drops it
+//! between making the temporary and placing it, since `vfs_copy_file_range` takes `sb_writers`
+//! itself; holding it twice is recursive locking to lockdep, and deadlocks against a freeze
+//! that waits in between (overlayfs drops it there too, `copy_up.c:324-328`). rovl on rovl
+//! takes the lower mount's locks under the upper mount's, so `i_rwsem` and the copy-up lock
+//! have a lockdep class per stacking depth (`vfs::inode::I_RWSEM_CLASSES`, `RovlInode::new`).
+//!
+//! Where overlayfs differs. Its `ovl_inode_lock` also serialises llseek, lazy lowerdata and
+//! verity checks, and nlink updates: `ovl_nlink_start` holds it across link, unlink and rename,
+//! with write access taken inside it. rovl's copy-up lock serves copy-up only. overlayfs holds
+//! the mount's write count through a copy-up and `sb_writers` only around each step
+//! (`ovl_copy_up_start`, `ovl_start_write`). It sets the temporary's metadata under
+//! `lock_rename`, rovl just before (`start_renaming_dentry` checks the temporary is still in
+//! the work directory); it reads a symlink's target before any lock, rovl under the work
+//! directory's (`vfs_get_link` takes none). Its readdir holds `i_rwsem` exclusive
+//! (`WRAP_DIR_ITER`); rovl's is shared, hence the spinlocks.
 
 use kernel::prelude::*;
 

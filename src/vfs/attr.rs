@@ -369,9 +369,9 @@ impl Iattr {
         unsafe { &mut *self.0.get() }
     }
 
+    /// A change that changes nothing: all-zero, so `ia_valid` is 0.
     fn empty() -> bindings::iattr {
-        // SAFETY: an all-zero `iattr` changes nothing (`ia_valid` is 0).
-        unsafe { core::mem::zeroed() }
+        pin_init::zeroed()
     }
 
     /// What the change changes.

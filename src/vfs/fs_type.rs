@@ -166,14 +166,16 @@ impl<T: FileSystem> Registration<T> {
     pub(crate) fn new(module: &'static ThisModule) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
             fs_type <- Opaque::try_ffi_init(|slot: *mut bindings::file_system_type| {
-                // SAFETY: `slot` is valid for writes; all-zero is a valid, empty table.
-                unsafe {
-                    slot.write(core::mem::zeroed());
-                    (*slot).name = T::NAME.as_char_ptr();
-                    (*slot).owner = module.as_ptr();
-                    (*slot).init_fs_context = Some(init_fs_context_cb::<T>);
-                    (*slot).kill_sb = Some(kill_sb_cb::<T>);
-                }
+                let fs_type = bindings::file_system_type {
+                    name: T::NAME.as_char_ptr(),
+                    owner: module.as_ptr(),
+                    init_fs_context: Some(init_fs_context_cb::<T>),
+                    kill_sb: Some(kill_sb_cb::<T>),
+                    // All-zero is "none" for the remaining fields.
+                    ..pin_init::zeroed()
+                };
+                // SAFETY: `slot` is valid for writes.
+                unsafe { slot.write(fs_type) };
                 // SAFETY: `slot` is pinned in static memory (see the type's docs) and stays
                 // registered until `drop`.
                 kernel::error::to_result(unsafe { bindings::register_filesystem(slot) })
@@ -216,8 +218,8 @@ struct DentryOps<T>(PhantomData<T>);
 impl<T: FileSystem> DentryOps<T> {
     const TABLE: bindings::dentry_operations = bindings::dentry_operations {
         d_real: Some(d_real_cb::<T>),
-        // SAFETY: all-zero is "no operation" for the remaining fields.
-        ..unsafe { core::mem::zeroed() }
+        // All-zero is "no operation" for the remaining fields.
+        ..pin_init::zeroed()
     };
 }
 

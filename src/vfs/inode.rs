@@ -741,8 +741,8 @@ impl<D: Send + Sync + 'static> InodeOps<D> {
                 } else {
                     None
                 },
-                // SAFETY: all-zero is "no operation" for the remaining fields.
-                ..unsafe { core::mem::zeroed() }
+                // All-zero is "no operation" for the remaining fields.
+                ..pin_init::zeroed()
             },
             PhantomData,
         )

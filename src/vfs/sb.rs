@@ -216,8 +216,8 @@ impl<T: FileSystem> SuperOps<T> {
         statfs: Some(statfs_cb::<T>),
         sync_fs: Some(sync_fs_cb::<T>),
         show_options: Some(show_options_cb::<T>),
-        // SAFETY: all-zero is "no operation" for the remaining fields.
-        ..unsafe { core::mem::zeroed() }
+        // All-zero is "no operation" for the remaining fields.
+        ..pin_init::zeroed()
     };
 }
 
