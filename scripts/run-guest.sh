@@ -8,7 +8,7 @@
 #   ROVL_INITRD   initramfs to use  (default: build one with make-initramfs.sh)
 #   ROVL_LOG      serial log file   (default: a new $ROVL_CACHE/logs/guest-MODE-DATE-PID.log,
 #                 with $ROVL_CACHE/guest-MODE.log pointing at the latest)
-#   ROVL_TIMEOUT  hard limit for the boot, seconds (default 2700 test, 600 demo;
+#   ROVL_TIMEOUT  hard limit for the boot, seconds (default 3600 test, 600 demo;
 #                 no limit for shell)
 #   ROVL_APPEND   extra kernel command line
 #   ROVL_QEMU_ARGS extra qemu arguments
@@ -38,7 +38,7 @@ if [ -z "$log" ]; then
     log=$ROVL_CACHE/logs/guest-$mode-$(date +%Y%m%d-%H%M%S)-$$.log
     : > "$log"; ln -sfn "$log" "$ROVL_CACHE/guest-$mode.log"
 fi
-case $mode in test) def=2700 ;; demo) def=600 ;; bench) def=14400 ;; shell) def=0 ;; esac
+case $mode in test) def=3600 ;; demo) def=600 ;; bench) def=14400 ;; shell) def=0 ;; esac
 limit=${ROVL_TIMEOUT:-$def}
 
 qemu=(qemu-system-x86_64 ${ROVL_ACCEL:--accel tcg,thread=multi} -m "${ROVL_MEM:-2G}" -smp 2

@@ -57,7 +57,7 @@ t1=$(date +%s)
 echo "rovl: guest ran $((t1 - t0))s (qemu exit $qrc), serial log $log"
 
 # --- judge the log ----------------------------------------------------------
-[ "$qrc" -ne 124 ] || extra "guest timed out (ROVL_TIMEOUT=${ROVL_TIMEOUT:-2700}s)"
+[ "$qrc" -ne 124 ] || extra "guest timed out (ROVL_TIMEOUT=${ROVL_TIMEOUT:-3600}s)"
 # run.sh's totals; KUnit prints its own "# Totals: pass:N fail:N skip:N total:N"
 # to the console when the module loads, which must not stand in for them.
 totals=$(grep -a '^# Totals: pass:[0-9]* fail:[0-9]* xfail:' "$log" | tail -n1)
