@@ -22,9 +22,9 @@ for check in $checks; do
     case $check in
     clippy)
         out=$(mktemp "${TMPDIR:-/tmp}/rovl-clippy.XXXXXX")
-        # The object is rebuilt so that every warning is printed again, not only
+        # The objects are rebuilt so that every warning is printed again, not only
         # those of files changed since the last build.
-        rm -f rust_ovl.o
+        rm -f rust_ovl.o rust_ovl_crate.o
         make clippy 2>&1 | tee "$out"
         rc=${PIPESTATUS[0]}
         nwarn=$(grep -E '^warning(\[[^]]*\])?: ' "$out" |
