@@ -17,7 +17,9 @@ use crate::{
     super_block::{fs_of, Rovl, RovlFs},
     vfs::{
         attr::{Attr, Iattr, May, MayMask, RenameFlags},
-        inode::{self as vinode, DelayedCall, IgetResult, InodeOperations, InodeOps, LinkTarget},
+        inode::{self as vinode, DelayedCall, LinkTarget},
+        inode_ops::{InodeOperations, InodeOps},
+        own_inode::IgetResult,
         Dentry, FileOps, Inode, InodeDentry, InodeDestroying, InodeKind, InodeParams, InodeWith,
         Kstat, Mount, PathRef, SuperBlock,
     },

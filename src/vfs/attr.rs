@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Attributes of real objects: reading them (`vfs_getattr`), changing them
-//! (`notify_change`), and mirroring them onto a stacking inode.
+//! Attributes and flags: the typed flag words that cross the C boundary (`O_*`, `MAY_*`,
+//! `RENAME_*`, `ATTR_*`, file types, `whence`), and the attribute carriers: [`Attrs`] read
+//! from a real object, [`Iattr`] for changing one (`notify_change`), [`Kstat`] for `getattr`,
+//! [`InodeParams`] for a new stacking inode; and the mirroring of attributes onto a stacking
+//! inode.
 //!
 //! C headers: [`include/linux/fs.h`](srctree/include/linux/fs.h),
 //! [`include/linux/stat.h`](srctree/include/linux/stat.h)
@@ -503,6 +506,65 @@ impl Inode {
             if (*self.as_raw()).__bindgen_anon_1.i_nlink > 0 {
                 bindings::drop_nlink(self.as_raw());
             }
+        }
+    }
+}
+
+/// The attributes `getattr` returns: `struct kstat`.
+#[repr(transparent)]
+pub(crate) struct Kstat(Opaque<bindings::kstat>);
+
+impl Kstat {
+    pub(super) fn as_raw(&mut self) -> *mut bindings::kstat {
+        self.0.get()
+    }
+
+    fn raw(&mut self) -> &mut bindings::kstat {
+        // SAFETY: `&mut self` is exclusive access to a kstat the VFS lent us.
+        unsafe { &mut *self.0.get() }
+    }
+
+    pub(crate) fn set_ino(&mut self, ino: u64) {
+        self.raw().ino = ino;
+    }
+    pub(crate) fn set_dev(&mut self, dev: u32) {
+        self.raw().dev = dev;
+    }
+    pub(crate) fn set_nlink(&mut self, nlink: u32) {
+        self.raw().nlink = nlink;
+    }
+}
+
+/// The attributes a new inode starts with, usually copied from the real inode below it.
+pub(crate) struct InodeParams {
+    pub(crate) ino: u64,
+    pub(crate) mode: u16,
+    pub(crate) rdev: u32,
+    pub(crate) nlink: u32,
+    pub(super) uid: bindings::kuid_t,
+    pub(super) gid: bindings::kgid_t,
+    pub(super) size: i64,
+    pub(super) times: [(i64, u32); 3],
+}
+
+impl InodeParams {
+    /// Copies the identity and attributes of `real`.
+    pub(crate) fn copy_of(real: &Inode) -> Self {
+        let r = real.raw();
+        Self {
+            ino: r.i_ino,
+            mode: r.i_mode,
+            rdev: r.i_rdev,
+            // SAFETY: both union members are the same integer.
+            nlink: unsafe { r.__bindgen_anon_1.i_nlink },
+            uid: r.i_uid,
+            gid: r.i_gid,
+            size: r.i_size,
+            times: [
+                (r.i_atime_sec, r.i_atime_nsec),
+                (r.i_mtime_sec, r.i_mtime_nsec),
+                (r.i_ctime_sec, r.i_ctime_nsec),
+            ],
         }
     }
 }

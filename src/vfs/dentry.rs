@@ -226,7 +226,7 @@ impl InodeDentry {
 
     /// Drops the reference while the owning inode is being destroyed (`_destroying`
     /// proves it); RCU walkers may still read the dentry until the inode is freed.
-    pub(crate) fn release(&self, _destroying: &super::inode::InodeDestroying) {
+    pub(crate) fn release(&self, _destroying: &super::own_inode::InodeDestroying) {
         if self.held.swap(false, core::sync::atomic::Ordering::AcqRel) {
             // SAFETY: `self` owned this reference (type invariant); it is given up exactly
             // once (the swap) and the memory stays readable for RCU walkers.

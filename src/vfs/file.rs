@@ -12,7 +12,8 @@ use super::{
     attr::{OpenFlags, Whence},
     bindings,
     dentry::Dentry,
-    inode::{Inode, InodeWith},
+    inode::Inode,
+    own_inode::InodeWith,
     path::PathRef,
     readdir::DirContext,
 };

@@ -13,7 +13,8 @@
 use super::{
     bindings,
     dentry::Dentry,
-    inode::{Inode, InodeDestroying, InodeWith},
+    inode::Inode,
+    own_inode::{InodeDestroying, InodeWith},
     sb::{self, Kstatfs, NewSuperBlock, SuperBlock, SuperOps},
     seq::SeqFile,
     xattr::Handlers,

@@ -28,7 +28,9 @@ pub(crate) mod dirop;
 pub(crate) mod file;
 pub(crate) mod fs_type;
 pub(crate) mod inode;
+pub(crate) mod inode_ops;
 pub(crate) mod namei;
+pub(crate) mod own_inode;
 pub(crate) mod path;
 pub(crate) mod readdir;
 pub(crate) mod sb;
@@ -44,9 +46,11 @@ use kernel::prelude::*;
 fn len_result(ret: isize) -> Result<usize> {
     usize::try_from(ret).map_err(|_| Error::from_errno(ret as c_int))
 }
+pub(crate) use attr::{InodeParams, Kstat};
 pub(crate) use dentry::{Dentry, InodeDentry};
 pub(crate) use file::FileOps;
 pub(crate) use fs_type::{FileSystem, FsContextLog, Param, Registration};
-pub(crate) use inode::{Inode, InodeDestroying, InodeKind, InodeParams, InodeWith, Kstat};
+pub(crate) use inode::Inode;
+pub(crate) use own_inode::{InodeDestroying, InodeKind, InodeWith};
 pub(crate) use path::{Mount, Path, PathRef, PrivateMount};
 pub(crate) use sb::SuperBlock;

@@ -9,7 +9,8 @@ use super::{
     bindings,
     dentry::Dentry,
     fs_type::FileSystem,
-    inode::{self, IgetResult, Inode, InodeWith, NewInode},
+    inode::Inode,
+    own_inode::{self, IgetResult, InodeWith, NewInode},
     path::PathRef,
     seq::SeqFile,
 };
@@ -108,7 +109,7 @@ impl SuperBlock {
             return Err(EINVAL);
         }
         // SAFETY: `T`'s super operations allocate `InodeWith<T::InodeData>`.
-        unsafe { inode::new_unhashed(self) }
+        unsafe { own_inode::new_unhashed(self) }
     }
 
     /// Looks up or allocates the inode with `key` of filesystem `T`.
@@ -118,7 +119,7 @@ impl SuperBlock {
             return Err(EINVAL);
         }
         // SAFETY: `T`'s super operations allocate `InodeWith<T::InodeData>`.
-        unsafe { inode::iget::<T::InodeData>(self, key) }
+        unsafe { own_inode::iget::<T::InodeData>(self, key) }
     }
 }
 

@@ -5,7 +5,7 @@
 //! C headers: [`include/linux/xattr.h`](srctree/include/linux/xattr.h)
 
 use super::{
-    bindings, dentry::Dentry, fs_type::FileSystem, inode::InodeWith, len_result as to_len,
+    bindings, dentry::Dentry, fs_type::FileSystem, len_result as to_len, own_inode::InodeWith,
     path::Mount, trace,
 };
 use kernel::{

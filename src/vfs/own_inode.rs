@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The stacking filesystem's own inodes: allocated with its private data beside them, found
+//! again by key (`iget5_locked`) or made unhashed, and initialised while `I_NEW`.
+//!
+//! C headers: [`include/linux/fs.h`](srctree/include/linux/fs.h)
+
+use super::{
+    attr::{FileType, InodeParams},
+    bindings,
+    file::FileOps,
+    inode::Inode,
+    inode_ops::InodeOps,
+    sb::SuperBlock,
+};
+use core::{cell::UnsafeCell, marker::PhantomData, ptr::NonNull};
+use kernel::{prelude::*, sync::aref::ARef, types::Opaque};
+
+/// Proof that an inode of the stacking filesystem is being destroyed: no one holds it any
+/// more, but path walkers in RCU mode may still read it until it is freed.
+pub(crate) struct InodeDestroying(());
+
+/// An inode of the stacking filesystem itself, with its private data `D` beside it.
+///
+/// The super block's `alloc_inode` allocates these, so `container_of` leads from any inode of
+/// that super block to its `InodeWith`.
+///
+/// # Invariants
+///
+/// - `key` is written only by `iget5_locked`'s `set` callback and read by its `test` callback,
+///   both under `inode_hash_lock`.
+/// - `data` is `Some` from the moment the inode leaves `I_NEW` until it is freed, an RCU grace
+///   period after `destroy_inode` (so that RCU walkers may read it); it is written only while
+///   the inode is `I_NEW` (no one else can use it).
+#[repr(C)]
+pub(crate) struct InodeWith<D> {
+    inode: Opaque<bindings::inode>,
+    key: UnsafeCell<usize>,
+    data: UnsafeCell<Option<D>>,
+}
+
+// SAFETY: the inode is shareable (see `Inode`), and `D` is only shared as `&D`.
+unsafe impl<D: Send + Sync> Sync for InodeWith<D> {}
+// SAFETY: as above.
+unsafe impl<D: Send + Sync> Send for InodeWith<D> {}
+
+impl<D> InodeWith<D> {
+    /// # Safety
+    ///
+    /// `ptr` must point to the `inode` field of a live `InodeWith<D>` that stays referenced
+    /// for `'a`, and must not be `I_NEW`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::inode) -> &'a Self {
+        // SAFETY: `inode` is the first field of a `repr(C)` struct, so the addresses agree.
+        unsafe { &*ptr.cast::<Self>() }
+    }
+
+    pub(crate) fn inode(&self) -> &Inode {
+        // SAFETY: the inode is valid as long as `self` is.
+        unsafe { Inode::from_raw(self.inode.get()) }
+    }
+
+    /// The private data.
+    pub(crate) fn data(&self) -> &D {
+        // SAFETY: by the type invariant `data` is `Some` and not written while the inode can
+        // be reached by anyone but its creator or evictor.
+        match unsafe { &*self.data.get() } {
+            Some(d) => d,
+            None => unreachable!(),
+        }
+    }
+
+    /// Allocates an inode for `alloc_inode`, with no data yet.
+    pub(super) fn alloc() -> *mut bindings::inode {
+        let Ok(b) = KBox::new(
+            Self {
+                inode: Opaque::uninit(),
+                key: UnsafeCell::new(0),
+                data: UnsafeCell::new(None),
+            },
+            GFP_KERNEL,
+        ) else {
+            return core::ptr::null_mut();
+        };
+        let ptr = KBox::into_raw(b);
+        // SAFETY: `ptr` is a fresh allocation; `inode_init_once` initialises the whole inode.
+        unsafe { bindings::inode_init_once(ptr.cast::<bindings::inode>()) };
+        ptr.cast::<bindings::inode>()
+    }
+
+    /// Lets the private data give up its references as the inode is destroyed; the data
+    /// stays readable by RCU walkers until [`Self::free`].
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must be an inode from [`Self::alloc`] in `destroy_inode`.
+    pub(super) unsafe fn destroy(ptr: *mut bindings::inode, release: fn(&D, &InodeDestroying)) {
+        let this = ptr.cast::<Self>();
+        // SAFETY: `data` is no longer written (type invariant); others only read it.
+        if let Some(data) = unsafe { &*(*this).data.get() } {
+            release(data, &InodeDestroying(()));
+        }
+    }
+
+    /// Frees an inode from [`Self::alloc`]; called from `free_inode` after an RCU grace period.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must be an inode from [`Self::alloc`] that the VFS is done with.
+    pub(super) unsafe fn free(ptr: *mut bindings::inode) {
+        // SAFETY: `ptr` came from `KBox::into_raw` in `alloc`, and this is its last use.
+        drop(unsafe { KBox::from_raw(ptr.cast::<Self>()) });
+    }
+
+    /// # Safety
+    ///
+    /// Only called by `iget5_locked` for inodes of a super block whose inodes are all `Self`.
+    unsafe extern "C" fn iget_test(inode: *mut bindings::inode, key: *mut c_void) -> c_int {
+        // SAFETY: all inodes hashed in our super block come from `alloc`; `key` is read under
+        // `inode_hash_lock` (type invariant).
+        let stored = unsafe { *(*inode.cast::<Self>()).key.get() };
+        c_int::from(stored == key as usize)
+    }
+
+    /// # Safety
+    ///
+    /// Only called by `iget5_locked` for a new inode of a super block whose inodes are all
+    /// `Self`.
+    unsafe extern "C" fn iget_set(inode: *mut bindings::inode, key: *mut c_void) -> c_int {
+        // SAFETY: as in `iget_test`; the `I_NEW` inode is ours alone.
+        unsafe { *(*inode.cast::<Self>()).key.get() = key as usize };
+        0
+    }
+}
+
+/// What `SuperBlock::iget` found.
+pub(crate) enum IgetResult<D> {
+    /// An inode with this key was already in the cache.
+    Cached(ARef<Inode>),
+    /// A new inode, locked, that the caller must initialise.
+    New(NewInode<D>),
+}
+
+/// A new, locked (`I_NEW`) inode of the stacking filesystem that is not yet initialised.
+///
+/// Dropping it without calling [`NewInode::init`] marks it bad and releases it (`iget_failed`),
+/// so no error path leaves a half-made inode in the cache.
+///
+/// # Invariants
+///
+/// `ptr` is an inode from `InodeWith::<D>::alloc` with one reference owned here: `I_NEW` and
+/// hashed if `hashed`, else unhashed and reachable by nobody else.
+pub(crate) struct NewInode<D> {
+    ptr: NonNull<bindings::inode>,
+    /// From `iget5_locked` (hashed and `I_NEW`), or from `new_inode` (neither).
+    hashed: bool,
+    _data: PhantomData<D>,
+}
+
+/// Allocates an inode of `sb` that is not in the inode cache (`new_inode`): for objects that
+/// must not be found again by key.
+///
+/// # Safety
+///
+/// `sb`'s inodes must all be `InodeWith<D>`.
+pub(super) unsafe fn new_unhashed<D>(sb: &SuperBlock) -> Result<NewInode<D>> {
+    // SAFETY: `sb` is live.
+    let ptr = NonNull::new(unsafe { bindings::new_inode(sb.as_raw()) }).ok_or(ENOMEM)?;
+    // INVARIANT: a fresh inode, referenced once, that nobody else can reach yet.
+    Ok(NewInode {
+        ptr,
+        hashed: false,
+        _data: PhantomData,
+    })
+}
+
+/// Looks up or allocates the inode for `key` in `sb`'s inode cache.
+///
+/// # Safety
+///
+/// `sb`'s inodes must all be `InodeWith<D>` (its `alloc_inode` is `InodeWith::<D>::alloc`).
+pub(super) unsafe fn iget<D>(sb: &SuperBlock, key: usize) -> Result<IgetResult<D>> {
+    // SAFETY: `sb` is live; the callbacks match the allocation per the caller's promise.
+    let ptr = unsafe {
+        bindings::iget5_locked(
+            sb.as_raw(),
+            key as u64,
+            Some(InodeWith::<D>::iget_test),
+            Some(InodeWith::<D>::iget_set),
+            key as *mut c_void,
+        )
+    };
+    let ptr = NonNull::new(ptr).ok_or(ENOMEM)?;
+    // SAFETY: `iget5_locked` returns a referenced inode; `i_state` is read once, as
+    // `inode_state_read_once()` does (a static inline in C).
+    let state = unsafe { core::ptr::read_volatile(&raw const (*ptr.as_ptr()).i_state.__state) };
+    let is_new = state & bindings::inode_state_flags_enum_I_NEW != 0;
+    if is_new {
+        // INVARIANT: a new inode from our super block, referenced and locked.
+        Ok(IgetResult::New(NewInode {
+            ptr,
+            hashed: true,
+            _data: PhantomData,
+        }))
+    } else {
+        // SAFETY: the reference from `iget5_locked` is handed to the `ARef`.
+        Ok(IgetResult::Cached(unsafe {
+            ARef::from_raw(ptr.cast::<Inode>())
+        }))
+    }
+}
+
+/// How a new inode of the stacking filesystem behaves: which operation tables it gets.
+pub(crate) enum InodeKind<D: 'static> {
+    Directory(&'static InodeOps<D>, &'static FileOps<D>),
+    Regular(&'static InodeOps<D>, &'static FileOps<D>),
+    Symlink(&'static InodeOps<D>),
+    /// Device nodes, fifos and sockets: the VFS's own file operations for the type.
+    Special(&'static InodeOps<D>),
+}
+
+impl<D: Send + Sync + 'static> NewInode<D> {
+    /// Fills in the inode, attaches `data`, unlocks it and returns it ready for use.
+    pub(crate) fn init(self, params: &InodeParams, kind: InodeKind<D>, data: D) -> ARef<Inode> {
+        let ptr = self.ptr.as_ptr();
+        // SAFETY: the inode is `I_NEW`, so nobody else touches its fields or data yet.
+        unsafe {
+            let i = &mut *ptr;
+            i.i_ino = params.ino;
+            i.i_mode = params.mode;
+            i.i_uid = params.uid;
+            i.i_gid = params.gid;
+            i.i_size = params.size;
+            (i.i_atime_sec, i.i_atime_nsec) = params.times[0];
+            (i.i_mtime_sec, i.i_mtime_nsec) = params.times[1];
+            (i.i_ctime_sec, i.i_ctime_nsec) = params.times[2];
+            bindings::set_nlink(ptr, params.nlink);
+            match kind {
+                InodeKind::Directory(iops, fops) | InodeKind::Regular(iops, fops) => {
+                    i.i_op = &iops.0;
+                    i.__bindgen_anon_3.i_fop = &fops.0;
+                }
+                InodeKind::Symlink(iops) => i.i_op = &iops.0,
+                InodeKind::Special(iops) => {
+                    bindings::init_special_inode(ptr, params.mode, params.rdev);
+                    i.i_op = &iops.0;
+                }
+            }
+            set_rwsem_class(i);
+            *(*ptr.cast::<InodeWith<D>>()).data.get() = Some(data);
+            if self.hashed {
+                bindings::unlock_new_inode(ptr);
+            }
+        }
+        let ptr = self.ptr;
+        core::mem::forget(self);
+        // SAFETY: the reference from `iget5_locked` is handed over to the `ARef`; the inode is
+        // initialised and unlocked.
+        unsafe { ARef::from_raw(ptr.cast::<Inode>()) }
+    }
+}
+
+/// Lock classes for the `i_rwsem` of a stacking filesystem's inodes, one per stacking depth
+/// and kind (directories, others).
+///
+/// A stacking filesystem takes the real inode's `i_rwsem` while holding its own; when it is
+/// stacked on itself both belong to the same filesystem type, so lockdep must be told they
+/// are different classes or it reports recursive locking.
+#[cfg(CONFIG_LOCKDEP)]
+static I_RWSEM_CLASSES: [[kernel::sync::LockClassKey; 2]; super::sb::MAX_STACK_DEPTH as usize] =
+    [[static_key(), static_key()], [static_key(), static_key()]];
+
+/// A lock class key for [`I_RWSEM_CLASSES`].
+#[cfg(CONFIG_LOCKDEP)]
+const fn static_key() -> kernel::sync::LockClassKey {
+    // SAFETY: only used to initialise `I_RWSEM_CLASSES`, a static: pinned for ever, never
+    // dropped.
+    unsafe { kernel::sync::LockClassKey::new_static() }
+}
+
+/// Gives a new inode's `i_rwsem` the lock class of its stacking depth, as
+/// `lockdep_set_class()` does.
+fn set_rwsem_class(inode: &mut bindings::inode) {
+    #[cfg(CONFIG_LOCKDEP)]
+    {
+        // SAFETY: `i_sb` of a new inode is valid; its depth was set in `fill_super`.
+        let depth = unsafe { (*inode.i_sb).s_stack_depth };
+        let depth = usize::try_from(depth - 1)
+            .unwrap_or(0)
+            .min(I_RWSEM_CLASSES.len() - 1);
+        let kind =
+            usize::from(FileType::of_mode(u32::from(inode.i_mode)) == Some(FileType::Directory));
+        let key = &I_RWSEM_CLASSES[depth][kind];
+        let map = &mut inode.i_rwsem.dep_map;
+        // SAFETY: the inode is `I_NEW` and its rwsem unused; the key is static.
+        unsafe {
+            bindings::lockdep_init_map_type(
+                map,
+                c"&inode->i_rwsem".as_char_ptr(),
+                key.as_ptr(),
+                0,
+                map.wait_type_inner,
+                map.wait_type_outer,
+                map.lock_type,
+            )
+        };
+    }
+    #[cfg(not(CONFIG_LOCKDEP))]
+    let _ = inode;
+}
+
+impl<D> Drop for NewInode<D> {
+    fn drop(&mut self) {
+        if self.hashed {
+            // SAFETY: an uninitialised `I_NEW` inode we own: `iget_failed` marks it bad,
+            // unlocks and puts it. Its data is still `None`.
+            unsafe { bindings::iget_failed(self.ptr.as_ptr()) };
+        } else {
+            // SAFETY: an unhashed inode only we reference; its data is still `None`.
+            unsafe { bindings::iput(self.ptr.as_ptr()) };
+        }
+    }
+}
