@@ -16,13 +16,14 @@
 #![deny(unsafe_code)]
 
 use crate::{
-    inode::{of_dentry, LowerEntry, RovlInode},
+    inode::LowerEntry,
     layers::UpperLayer,
-    super_block::{fs_of, RovlFs},
+    super_block::{Rovl, RovlFs},
     vfs::{
         attr::{self, Attrs, FileType, OpenFlag, RenameFlags},
         dirop::{DirOp, Renaming},
-        file as vfile, inode as vinode, trace, xattr as vxattr, Dentry, InodeWith, PathRef,
+        file as vfile, inode as vinode, trace, xattr as vxattr, Dentry, OwnDentry, OwnInode,
+        PathRef,
     },
     work,
 };
@@ -32,32 +33,32 @@ use kernel::{prelude::*, str::CString, sync::aref::ARef};
 const CHUNK: usize = 1 << 20;
 
 /// Copies `dentry` (and any parents that need it) up, data included.
-pub(crate) fn copy_up(dentry: &Dentry) -> Result {
+pub(crate) fn copy_up(dentry: &OwnDentry<Rovl>) -> Result {
     copy_up_tree(dentry, true)
 }
 
 /// Copies `dentry` up without its data, for a truncation to zero (`O_TRUNC`).
-pub(crate) fn copy_up_without_data(dentry: &Dentry) -> Result {
+pub(crate) fn copy_up_without_data(dentry: &OwnDentry<Rovl>) -> Result {
     copy_up_tree(dentry, false)
 }
 
-fn copy_up_tree(dentry: &Dentry, with_data: bool) -> Result {
-    let fs = fs_of(dentry.sb())?;
+fn copy_up_tree(dentry: &OwnDentry<Rovl>, with_data: bool) -> Result {
+    let fs = dentry.fs();
     if fs.layers.upper.is_none() {
         return Err(EROFS);
     }
     loop {
-        if of_dentry(dentry)?.data().upper().is_some() {
+        if dentry.positive()?.data().upper().is_some() {
             return Ok(());
         }
         // The topmost ancestor not yet in the upper layer (the root always is).
-        let mut next: ARef<Dentry> = dentry.into();
+        let mut next: ARef<OwnDentry<Rovl>> = dentry.into();
         loop {
             let parent = next.parent();
             if *parent == *next {
                 return Err(EIO);
             }
-            if of_dentry(&parent)?.data().upper().is_some() {
+            if parent.positive()?.data().upper().is_some() {
                 break;
             }
             next = parent;
@@ -69,9 +70,14 @@ fn copy_up_tree(dentry: &Dentry, with_data: bool) -> Result {
 
 /// Copies the single object `dentry` up into the upper directory of `parent`, which must
 /// have one. Each copy-up made is traced (`rovl:copy_up`), whether it succeeds or not.
-fn copy_up_one(fs: &RovlFs, parent: &Dentry, dentry: &Dentry, with_data: bool) -> Result {
+fn copy_up_one(
+    fs: &RovlFs,
+    parent: &OwnDentry<Rovl>,
+    dentry: &OwnDentry<Rovl>,
+    with_data: bool,
+) -> Result {
     let upper = fs.layers.upper.as_ref().ok_or(EROFS)?;
-    let inode = of_dentry(dentry)?;
+    let inode = dentry.positive()?;
     let data = inode.data();
     let _guard = data.copy_up_lock.lock();
     if data.upper().is_some() {
@@ -90,14 +96,14 @@ fn copy_up_one(fs: &RovlFs, parent: &Dentry, dentry: &Dentry, with_data: bool) -
 fn copy_up_locked(
     fs: &RovlFs,
     upper: &UpperLayer,
-    parent: &Dentry,
-    dentry: &Dentry,
-    inode: &InodeWith<RovlInode>,
+    parent: &OwnDentry<Rovl>,
+    dentry: &OwnDentry<Rovl>,
+    inode: &OwnInode<Rovl>,
     with_data: bool,
     size: &mut i64,
 ) -> Result {
     let data = inode.data();
-    let upper_parent: ARef<Dentry> = of_dentry(parent)?.data().upper().ok_or(EIO)?.into();
+    let upper_parent: ARef<Dentry> = parent.positive()?.data().upper().ok_or(EIO)?.into();
     let lower = data.lowers.first().ok_or(EIO)?;
     let name = dentry.name()?;
     let _creds = fs.override_creds();
@@ -140,7 +146,7 @@ fn copy_up_locked(
     data.set_upper(temp);
     // The parent now lists the upper object (its inode number), and a directory copied up
     // has a layer more to list.
-    if let Ok(parent) = of_dentry(parent) {
+    if let Some(parent) = parent.inode() {
         parent.data().listing_changed();
     }
     data.listing_changed();

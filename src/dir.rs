@@ -14,15 +14,15 @@
 
 use crate::{
     copy_up,
-    inode::{self, of_dentry, RovlInode},
+    inode::{self, RovlInode},
     layers::UpperLayer,
     lookup, readdir,
-    super_block::{fs_of, Rovl, RovlFs},
+    super_block::{Rovl, RovlFs},
     vfs::{
         attr::{RenameFlag, RenameFlags},
         cred,
         dirop::{DirOp, Renaming},
-        inode as vinode, namei, CredGuard, Dentry, Inode, InodeWith,
+        inode as vinode, namei, CredGuard, Dentry, Inode, NewDentry, OwnDentry, OwnInode,
     },
     work,
     xattr::DirMark,
@@ -58,7 +58,11 @@ impl NewObject<'_> {
 }
 
 /// Creates `what` for the negative `dentry` in the merged directory `dir`.
-pub(crate) fn create(dir: &InodeWith<RovlInode>, dentry: &Dentry, what: NewObject<'_>) -> Result {
+pub(crate) fn create(
+    dir: &OwnInode<Rovl>,
+    dentry: &NewDentry<Rovl>,
+    what: NewObject<'_>,
+) -> Result {
     let _changed = listing_changed(dir);
     if let NewObject::Special(mode, rdev) = what {
         // A whiteout cannot be made through the overlay, as in overlayfs.
@@ -66,8 +70,8 @@ pub(crate) fn create(dir: &InodeWith<RovlInode>, dentry: &Dentry, what: NewObjec
             return Err(EPERM);
         }
     }
-    let sb = dir.inode().sb();
-    let fs = fs_of(sb)?;
+    let sb = dir.sb();
+    let fs = sb.data();
     copy_up::copy_up(&dentry.parent())?;
     // The new object belongs to the caller: act with the mounter's rights but the caller's
     // filesystem ids, which the upper filesystem gives the new inode.
@@ -80,7 +84,7 @@ pub(crate) fn create(dir: &InodeWith<RovlInode>, dentry: &Dentry, what: NewObjec
         let _creds = CredGuard::new(&creator);
         create_upper(fs, dir, dentry, &what)?
     };
-    let new = match inode::get(sb, fs, Some(upper.clone()), KVec::new()) {
+    let new = match inode::get(sb, Some(upper.clone()), KVec::new()) {
         Ok(new) => new,
         Err(e) => {
             // Without an inode the new object cannot be shown: take it back, so that the
@@ -100,7 +104,7 @@ pub(crate) fn create(dir: &InodeWith<RovlInode>, dentry: &Dentry, what: NewObjec
 /// Removes the upper object `upper` just made for `dentry` in `dir`, putting back the
 /// whiteout it replaced if a lower layer has the name. Best effort: this runs on an error
 /// path, whose error is the one to report.
-fn undo_create(fs: &RovlFs, dir: &InodeWith<RovlInode>, dentry: &Dentry, upper: &Dentry) {
+fn undo_create(fs: &RovlFs, dir: &OwnInode<Rovl>, dentry: &OwnDentry<Rovl>, upper: &Dentry) {
     let (Some(layer), Some(upper_dir), Ok(name)) =
         (fs.layers.upper.as_ref(), dir.data().upper(), dentry.name())
     else {
@@ -122,12 +126,16 @@ fn undo_create(fs: &RovlFs, dir: &InodeWith<RovlInode>, dentry: &Dentry, upper: 
 }
 
 /// Gives the negative `dentry` in `dir` the name `old` has, as a hard link.
-pub(crate) fn link(old: &Dentry, dir: &InodeWith<RovlInode>, dentry: &Dentry) -> Result {
+pub(crate) fn link(
+    old: &OwnDentry<Rovl>,
+    old_inode: &OwnInode<Rovl>,
+    dir: &OwnInode<Rovl>,
+    dentry: &NewDentry<Rovl>,
+) -> Result {
     let _changed = listing_changed(dir);
-    let fs = fs_of(dir.inode().sb())?;
+    let fs = dir.fs();
     copy_up::copy_up(old)?;
     copy_up::copy_up(&dentry.parent())?;
-    let old_inode = of_dentry(old)?;
     let old_upper = old_inode.data().upper().ok_or(EIO)?;
     {
         let _creds = fs.override_creds();
@@ -136,7 +144,7 @@ pub(crate) fn link(old: &Dentry, dir: &InodeWith<RovlInode>, dentry: &Dentry) ->
     old_inode
         .inode()
         .copy_attrs_from(old_upper.inode().ok_or(EIO)?);
-    dentry.instantiate(old_inode.inode().into());
+    dentry.instantiate(old_inode.into());
     dir_changed(dir);
     Ok(())
 }
@@ -145,8 +153,8 @@ pub(crate) fn link(old: &Dentry, dir: &InodeWith<RovlInode>, dentry: &Dentry) ->
 /// credentials; returns the new upper dentry.
 fn create_upper(
     fs: &RovlFs,
-    dir: &InodeWith<RovlInode>,
-    dentry: &Dentry,
+    dir: &OwnInode<Rovl>,
+    dentry: &OwnDentry<Rovl>,
     what: &NewObject<'_>,
 ) -> Result<ARef<Dentry>> {
     let upper = fs.layers.upper.as_ref().ok_or(EROFS)?;
@@ -215,11 +223,15 @@ fn create_over_whiteout(
 }
 
 /// `unlink` (`is_dir` false) and `rmdir` of `dentry` in `dir`.
-pub(crate) fn remove(dir: &InodeWith<RovlInode>, dentry: &Dentry, is_dir: bool) -> Result {
+pub(crate) fn remove(
+    dir: &OwnInode<Rovl>,
+    dentry: &OwnDentry<Rovl>,
+    victim: &OwnInode<Rovl>,
+    is_dir: bool,
+) -> Result {
     let _changed = listing_changed(dir);
-    let fs = fs_of(dir.inode().sb())?;
+    let fs = dir.fs();
     let upper = fs.layers.upper.as_ref().ok_or(EROFS)?;
-    let victim = of_dentry(dentry)?;
     let name = dentry.name()?;
     // Whether a lower layer has the name: then a whiteout must replace it.
     let lower_positive = victim.data().upper().is_none() || lookup::lower_positive(dir, &name);
@@ -313,12 +325,12 @@ fn same_inode(a: Option<&Inode>, b: Option<&Inode>) -> bool {
 
 /// Marks `dir`'s kept listing out of date once the change the caller is making is over,
 /// whether it succeeds or not.
-fn listing_changed(dir: &InodeWith<RovlInode>) -> ScopeGuard<&RovlInode, fn(&RovlInode)> {
+fn listing_changed(dir: &OwnInode<Rovl>) -> ScopeGuard<&RovlInode, fn(&RovlInode)> {
     ScopeGuard::new_with_data(dir.data(), RovlInode::listing_changed)
 }
 
 /// The parent's times changed with its upper directory.
-fn dir_changed(dir: &InodeWith<RovlInode>) {
+fn dir_changed(dir: &OwnInode<Rovl>) {
     if let Some(real) = dir.data().upper().and_then(|u| u.inode()) {
         dir.inode().copy_attrs_from(real);
     }
@@ -329,10 +341,11 @@ fn dir_changed(dir: &InodeWith<RovlInode>) {
 /// Directories that exist in a lower layer are not moved (that needs overlayfs's
 /// `redirect_dir`, which rovl does not have): `EXDEV`, so that `mv` copies instead.
 pub(crate) fn rename(
-    old_dir: &InodeWith<RovlInode>,
-    old: &Dentry,
-    new_dir: &InodeWith<RovlInode>,
-    new: &Dentry,
+    old_dir: &OwnInode<Rovl>,
+    old: &OwnDentry<Rovl>,
+    old_inode: &OwnInode<Rovl>,
+    new_dir: &OwnInode<Rovl>,
+    new: &OwnDentry<Rovl>,
     flags: RenameFlags,
 ) -> Result {
     if flags.without(RenameFlag::NoReplace | RenameFlag::Exchange) != RenameFlags::empty() {
@@ -340,10 +353,9 @@ pub(crate) fn rename(
     }
     let _changed = (listing_changed(old_dir), listing_changed(new_dir));
     let exchange = flags.contains(RenameFlag::Exchange);
-    let fs = fs_of(old_dir.inode().sb())?;
+    let fs = old_dir.fs();
     let upper = fs.layers.upper.as_ref().ok_or(EROFS)?;
-    let old_inode = of_dentry(old)?;
-    let new_inode = new.inode().and_then(|i| i.own::<Rovl>());
+    let new_inode = new.inode();
     let old_is_dir = old_inode.inode().is_dir();
     let new_is_dir = new_inode.is_some_and(|i| i.inode().is_dir());
     if old_is_dir && !old_inode.data().lowers.is_empty() {

@@ -7,17 +7,16 @@
 
 use crate::{
     copy_up,
-    inode::RovlInode,
-    super_block::{fs_of, Rovl},
+    super_block::Rovl,
     vfs::{
         attr::{InodeLock, May, OpenFlag, OpenFlags, Whence},
         backing::{self, WriteDone},
         cred,
         file::{
-            self as vfile, FileOperations, MmapRequest, ReadRequest, SpliceReadRequest,
+            self as vfile, FileOperations, MmapRequest, OwnFile, ReadRequest, SpliceReadRequest,
             WriteRequest,
         },
-        inode as vinode, CredGuard, InodeWith, PathRef,
+        inode as vinode, CredGuard, OwnInode, PathRef,
     },
 };
 use kernel::{
@@ -48,8 +47,8 @@ pub(crate) struct OpenFile {
 
 impl OpenFile {
     /// The real file to do I/O on now.
-    fn current(&self, file: &File) -> Result<&File> {
-        let inode = vfile::inode(file).own::<Rovl>().ok_or(EIO)?;
+    fn current(&self, file: &OwnFile<Rovl>) -> Result<&File> {
+        let inode = file.inode();
         let Some(upper) = inode.data().upper() else {
             return Ok(&self.real);
         };
@@ -57,7 +56,7 @@ impl OpenFile {
             return Ok(&self.real);
         }
         if self.upper.as_ref().is_none() {
-            let fs = fs_of(inode.inode().sb())?;
+            let fs = inode.fs();
             let layer = fs.layers.upper.as_ref().ok_or(EIO)?;
             let flags = vfile::flags(file).without(open_only());
             let _creds = fs.override_creds();
@@ -78,11 +77,12 @@ impl OpenFile {
 struct MirrorAttrs;
 
 impl backing::WriteDone for MirrorAttrs {
-    fn done(file: &File) {
-        if let Some(inode) = vfile::inode(file).own::<Rovl>() {
-            if let Some(real) = inode.data().upper().and_then(|u| u.inode()) {
-                inode.inode().copy_attrs_from(real);
-            }
+    type Fs = Rovl;
+
+    fn done(file: &OwnFile<Rovl>) {
+        let inode = file.inode();
+        if let Some(real) = inode.data().upper().and_then(|u| u.inode()) {
+            inode.inode().copy_attrs_from(real);
         }
     }
 }
@@ -91,17 +91,17 @@ pub(crate) struct RegularFile;
 
 #[vtable]
 impl FileOperations for RegularFile {
-    type InodeData = RovlInode;
+    type Fs = Rovl;
     type OpenData = OpenFile;
 
-    fn open(inode: &InodeWith<RovlInode>, file: &File) -> Result<OpenFile> {
-        let fs = fs_of(inode.inode().sb())?;
+    fn open(inode: &OwnInode<Rovl>, file: &OwnFile<Rovl>) -> Result<OpenFile> {
+        let fs = inode.fs();
         let open_flags = vfile::flags(file);
         let truncate = open_flags.contains(OpenFlag::Truncate);
         if open_flags.acc_mode().contains(May::Write) || truncate {
             // Writing: the file is copied up first (without its data if it is about to be
             // truncated anyway).
-            let dentry = vfile::dentry(file);
+            let dentry = file.dentry();
             if truncate {
                 copy_up::copy_up_without_data(dentry)?;
             } else {
@@ -132,34 +132,39 @@ impl FileOperations for RegularFile {
         })
     }
 
-    fn llseek(file: &File, data: &OpenFile, offset: i64, whence: Whence) -> Result<i64> {
+    fn llseek(file: &OwnFile<Rovl>, data: &OpenFile, offset: i64, whence: Whence) -> Result<i64> {
         llseek_real(file, data.current(file)?, &data.creds, offset, whence)
     }
 
-    fn read_iter(data: &OpenFile, req: ReadRequest<'_>) -> Result<usize> {
+    fn read_iter(data: &OpenFile, req: ReadRequest<'_, Rovl>) -> Result<usize> {
         let real = data.current(req.file())?;
         backing::read_iter(real, req, &data.creds)
     }
 
-    fn write_iter(data: &OpenFile, req: WriteRequest<'_>) -> Result<usize> {
+    fn write_iter(data: &OpenFile, req: WriteRequest<'_, Rovl>) -> Result<usize> {
         let file = req.file();
-        let inode = vfile::inode(file);
-        let _lock = InodeLock::new(inode);
+        let _lock = InodeLock::new(file.inode().inode());
         let real = data.current(file)?;
         backing::write_iter::<MirrorAttrs>(real, req, &data.creds)
     }
 
-    fn splice_read(data: &OpenFile, req: SpliceReadRequest<'_>) -> Result<usize> {
+    fn splice_read(data: &OpenFile, req: SpliceReadRequest<'_, Rovl>) -> Result<usize> {
         let real = data.current(req.file())?;
         backing::splice_read(real, req, &data.creds)
     }
 
-    fn mmap(data: &OpenFile, req: MmapRequest<'_>) -> Result {
+    fn mmap(data: &OpenFile, req: MmapRequest<'_, Rovl>) -> Result {
         let real = data.current(req.file())?;
         backing::mmap(real, req, &data.creds)
     }
 
-    fn fallocate(file: &File, data: &OpenFile, mode: i32, offset: i64, len: i64) -> Result {
+    fn fallocate(
+        file: &OwnFile<Rovl>,
+        data: &OpenFile,
+        mode: i32,
+        offset: i64,
+        len: i64,
+    ) -> Result {
         let real = data.current(file)?;
         {
             let _creds = CredGuard::new(&data.creds);

@@ -14,14 +14,15 @@ use crate::{
     file::RegularFile,
     lookup,
     readdir::{DirCache, Directory},
-    super_block::{fs_of, Rovl, RovlFs},
+    super_block::{Rovl, RovlFs},
     vfs::{
         attr::{Attr, Iattr, May, MayMask, RenameFlags},
         inode::{self as vinode, DelayedCall, LinkTarget},
         inode_ops::{InodeOperations, InodeOps},
         own_inode::IgetResult,
-        Dentry, FileOps, Inode, InodeDentry, InodeDestroying, InodeKind, InodeParams, InodeWith,
-        Kstat, Mount, PathRef, SuperBlock,
+        sb::OwnSuperBlock,
+        Dentry, FileOps, Inode, InodeDentry, InodeDestroying, InodeKind, InodeParams, Kstat, Mount,
+        NewDentry, OwnDentry, OwnInode, PathRef,
     },
     xattr,
 };
@@ -179,12 +180,12 @@ impl RovlInode {
     }
 }
 
-static DIR_IOPS: InodeOps<RovlInode> = InodeOps::new::<DirInode>();
-static FILE_IOPS: InodeOps<RovlInode> = InodeOps::new::<FileInode>();
-static SYMLINK_IOPS: InodeOps<RovlInode> = InodeOps::new::<SymlinkInode>();
-static SPECIAL_IOPS: InodeOps<RovlInode> = InodeOps::new::<FileInode>();
-static DIR_FOPS: FileOps<RovlInode> = FileOps::new::<Directory>();
-static FILE_FOPS: FileOps<RovlInode> = FileOps::new::<RegularFile>();
+static DIR_IOPS: InodeOps<Rovl> = InodeOps::new::<DirInode>();
+static FILE_IOPS: InodeOps<Rovl> = InodeOps::new::<FileInode>();
+static SYMLINK_IOPS: InodeOps<Rovl> = InodeOps::new::<SymlinkInode>();
+static SPECIAL_IOPS: InodeOps<Rovl> = InodeOps::new::<FileInode>();
+static DIR_FOPS: FileOps<Rovl> = FileOps::new::<Directory>();
+static FILE_FOPS: FileOps<Rovl> = FileOps::new::<RegularFile>();
 
 /// Returns the rovl inode for an object found as `upper` in the upper layer and `lowers`
 /// (top first) below it, making it if needed.
@@ -194,11 +195,11 @@ static FILE_FOPS: FileOps<RovlInode> = FileOps::new::<RegularFile>();
 /// several hard links gets an inode of its own per name on a writable mount: copying one name
 /// up breaks the link, as in overlayfs without `index`.
 pub(crate) fn get(
-    sb: &SuperBlock,
-    fs: &RovlFs,
+    sb: &OwnSuperBlock<Rovl>,
     upper: Option<ARef<Dentry>>,
     lowers: KVec<LowerEntry>,
-) -> Result<ARef<Inode>> {
+) -> Result<ARef<OwnInode<Rovl>>> {
+    let fs = sb.data();
     let key_inode = match (lowers.first(), &upper) {
         (Some(l), _) => l.dentry.inode().ok_or(EIO)?,
         (None, Some(u)) => u.inode().ok_or(EIO)?,
@@ -209,9 +210,9 @@ pub(crate) fn get(
         && !key_inode.is_dir()
         && key_inode.nlink() > 1;
     let new = if unhashed {
-        sb.new_inode::<Rovl>()?
+        sb.new_inode()?
     } else {
-        match sb.iget::<Rovl>(core::ptr::from_ref(key_inode) as usize)? {
+        match sb.iget(core::ptr::from_ref(key_inode) as usize)? {
             IgetResult::Cached(inode) => return Ok(inode),
             IgetResult::New(new) => new,
         }
@@ -240,17 +241,12 @@ pub(crate) fn get(
     Ok(new.init(&params, kind, data))
 }
 
-/// The rovl inode behind one of rovl's dentries.
-pub(crate) fn of_dentry(dentry: &Dentry) -> Result<&InodeWith<RovlInode>> {
-    dentry.inode().and_then(|i| i.own::<Rovl>()).ok_or(EIO)
-}
-
 /// Permission as overlayfs.rst describes it: the caller against the overlay inode's
 /// attributes, then the mounter against the real inode.
-fn permission(inode: &InodeWith<RovlInode>, mask: MayMask) -> Result {
+fn permission(inode: &OwnInode<Rovl>, mask: MayMask) -> Result {
     // This also runs in RCU walk (`May::NotBlock`): nothing here sleeps or takes a
     // reference, and the real objects stay readable while walkers may see the inode.
-    let fs = fs_of(inode.inode().sb())?;
+    let fs = inode.fs();
     let real = inode.data().real(fs)?;
     let Some(real_inode) = real.dentry.inode() else {
         // Only an inode on its way out (its real dentry released, see `InodeDentry`), met
@@ -278,11 +274,9 @@ fn is_special(inode: &Inode) -> bool {
 
 /// `stat` of a merged object: the real object's attributes, with the identity overlayfs
 /// reports for the same layout.
-fn getattr(path: PathRef<'_>, stat: &mut Kstat, mask: u32, flags: u32) -> Result {
-    let dentry = path.dentry();
-    let inode = of_dentry(dentry)?;
-    let sb = inode.inode().sb();
-    let fs = fs_of(sb)?;
+fn getattr(inode: &OwnInode<Rovl>, stat: &mut Kstat, mask: u32, flags: u32) -> Result {
+    let sb = inode.sb();
+    let fs = sb.data();
     let data = inode.data();
     let real = data.real(fs)?;
     {
@@ -327,68 +321,84 @@ struct DirInode;
 
 #[vtable]
 impl InodeOperations for DirInode {
-    type Data = RovlInode;
+    type Fs = Rovl;
 
     fn lookup(
-        dir: &InodeWith<RovlInode>,
-        _dentry: &Dentry,
+        dir: &OwnInode<Rovl>,
+        _dentry: &OwnDentry<Rovl>,
         name: &[u8],
-    ) -> Result<Option<ARef<Inode>>> {
+    ) -> Result<Option<ARef<OwnInode<Rovl>>>> {
         lookup::lookup(dir, name)
     }
 
-    fn permission(inode: &InodeWith<RovlInode>, mask: MayMask) -> Result {
+    fn permission(inode: &OwnInode<Rovl>, mask: MayMask) -> Result {
         permission(inode, mask)
     }
 
-    fn getattr(path: PathRef<'_>, stat: &mut Kstat, mask: u32, flags: u32) -> Result {
-        getattr(path, stat, mask, flags)
+    fn getattr(
+        _dentry: &OwnDentry<Rovl>,
+        inode: &OwnInode<Rovl>,
+        stat: &mut Kstat,
+        mask: u32,
+        flags: u32,
+    ) -> Result {
+        getattr(inode, stat, mask, flags)
     }
 
-    fn listxattr(dentry: &Dentry, buf: Option<&mut [u8]>) -> Result<usize> {
-        xattr::list(dentry, buf)
+    fn listxattr(
+        _dentry: &OwnDentry<Rovl>,
+        inode: &OwnInode<Rovl>,
+        buf: Option<&mut [u8]>,
+    ) -> Result<usize> {
+        xattr::list(inode, buf)
     }
 
-    fn setattr(dentry: &Dentry, attr: &mut Iattr) -> Result {
-        setattr(dentry, attr)
+    fn setattr(dentry: &OwnDentry<Rovl>, inode: &OwnInode<Rovl>, attr: &mut Iattr) -> Result {
+        setattr(dentry, inode, attr)
     }
 
-    fn create(dir: &InodeWith<RovlInode>, dentry: &Dentry, mode: u32) -> Result {
+    fn create(dir: &OwnInode<Rovl>, dentry: &NewDentry<Rovl>, mode: u32) -> Result {
         dir::create(dir, dentry, dir::NewObject::Regular(mode))
     }
 
-    fn mkdir(dir: &InodeWith<RovlInode>, dentry: &Dentry, mode: u32) -> Result {
+    fn mkdir(dir: &OwnInode<Rovl>, dentry: &NewDentry<Rovl>, mode: u32) -> Result {
         dir::create(dir, dentry, dir::NewObject::Directory(mode))
     }
 
-    fn mknod(dir: &InodeWith<RovlInode>, dentry: &Dentry, mode: u32, rdev: u32) -> Result {
+    fn mknod(dir: &OwnInode<Rovl>, dentry: &NewDentry<Rovl>, mode: u32, rdev: u32) -> Result {
         dir::create(dir, dentry, dir::NewObject::Special(mode, rdev))
     }
 
-    fn symlink(dir: &InodeWith<RovlInode>, dentry: &Dentry, target: &CStr) -> Result {
+    fn symlink(dir: &OwnInode<Rovl>, dentry: &NewDentry<Rovl>, target: &CStr) -> Result {
         dir::create(dir, dentry, dir::NewObject::Symlink(target))
     }
 
-    fn link(old: &Dentry, dir: &InodeWith<RovlInode>, dentry: &Dentry) -> Result {
-        dir::link(old, dir, dentry)
+    fn link(
+        old: &OwnDentry<Rovl>,
+        old_inode: &OwnInode<Rovl>,
+        dir: &OwnInode<Rovl>,
+        dentry: &NewDentry<Rovl>,
+    ) -> Result {
+        dir::link(old, old_inode, dir, dentry)
     }
 
-    fn unlink(dir: &InodeWith<RovlInode>, dentry: &Dentry) -> Result {
-        dir::remove(dir, dentry, false)
+    fn unlink(dir: &OwnInode<Rovl>, dentry: &OwnDentry<Rovl>, inode: &OwnInode<Rovl>) -> Result {
+        dir::remove(dir, dentry, inode, false)
     }
 
-    fn rmdir(dir: &InodeWith<RovlInode>, dentry: &Dentry) -> Result {
-        dir::remove(dir, dentry, true)
+    fn rmdir(dir: &OwnInode<Rovl>, dentry: &OwnDentry<Rovl>, inode: &OwnInode<Rovl>) -> Result {
+        dir::remove(dir, dentry, inode, true)
     }
 
     fn rename(
-        old_dir: &InodeWith<RovlInode>,
-        old: &Dentry,
-        new_dir: &InodeWith<RovlInode>,
-        new: &Dentry,
+        old_dir: &OwnInode<Rovl>,
+        old: &OwnDentry<Rovl>,
+        old_inode: &OwnInode<Rovl>,
+        new_dir: &OwnInode<Rovl>,
+        new: &OwnDentry<Rovl>,
         flags: RenameFlags,
     ) -> Result {
-        dir::rename(old_dir, old, new_dir, new, flags)
+        dir::rename(old_dir, old, old_inode, new_dir, new, flags)
     }
 }
 
@@ -397,22 +407,32 @@ struct FileInode;
 
 #[vtable]
 impl InodeOperations for FileInode {
-    type Data = RovlInode;
+    type Fs = Rovl;
 
-    fn permission(inode: &InodeWith<RovlInode>, mask: MayMask) -> Result {
+    fn permission(inode: &OwnInode<Rovl>, mask: MayMask) -> Result {
         permission(inode, mask)
     }
 
-    fn getattr(path: PathRef<'_>, stat: &mut Kstat, mask: u32, flags: u32) -> Result {
-        getattr(path, stat, mask, flags)
+    fn getattr(
+        _dentry: &OwnDentry<Rovl>,
+        inode: &OwnInode<Rovl>,
+        stat: &mut Kstat,
+        mask: u32,
+        flags: u32,
+    ) -> Result {
+        getattr(inode, stat, mask, flags)
     }
 
-    fn listxattr(dentry: &Dentry, buf: Option<&mut [u8]>) -> Result<usize> {
-        xattr::list(dentry, buf)
+    fn listxattr(
+        _dentry: &OwnDentry<Rovl>,
+        inode: &OwnInode<Rovl>,
+        buf: Option<&mut [u8]>,
+    ) -> Result<usize> {
+        xattr::list(inode, buf)
     }
 
-    fn setattr(dentry: &Dentry, attr: &mut Iattr) -> Result {
-        setattr(dentry, attr)
+    fn setattr(dentry: &OwnDentry<Rovl>, inode: &OwnInode<Rovl>, attr: &mut Iattr) -> Result {
+        setattr(dentry, inode, attr)
     }
 }
 
@@ -420,42 +440,51 @@ struct SymlinkInode;
 
 #[vtable]
 impl InodeOperations for SymlinkInode {
-    type Data = RovlInode;
+    type Fs = Rovl;
 
     fn get_link(
-        dentry: Option<&Dentry>,
-        inode: &InodeWith<RovlInode>,
+        dentry: Option<&OwnDentry<Rovl>>,
+        inode: &OwnInode<Rovl>,
         done: &mut DelayedCall,
     ) -> Result<LinkTarget> {
         // In RCU walk there is no dentry; the real one is followed in ref-walk.
         if dentry.is_none() {
             return Err(ECHILD);
         }
-        let fs = fs_of(inode.inode().sb())?;
+        let fs = inode.fs();
         let _creds = fs.override_creds();
         vinode::get_link(inode.data().real(fs)?.dentry, done)
     }
 
-    fn getattr(path: PathRef<'_>, stat: &mut Kstat, mask: u32, flags: u32) -> Result {
-        getattr(path, stat, mask, flags)
+    fn getattr(
+        _dentry: &OwnDentry<Rovl>,
+        inode: &OwnInode<Rovl>,
+        stat: &mut Kstat,
+        mask: u32,
+        flags: u32,
+    ) -> Result {
+        getattr(inode, stat, mask, flags)
     }
 
-    fn listxattr(dentry: &Dentry, buf: Option<&mut [u8]>) -> Result<usize> {
-        xattr::list(dentry, buf)
+    fn listxattr(
+        _dentry: &OwnDentry<Rovl>,
+        inode: &OwnInode<Rovl>,
+        buf: Option<&mut [u8]>,
+    ) -> Result<usize> {
+        xattr::list(inode, buf)
     }
 
-    fn setattr(dentry: &Dentry, attr: &mut Iattr) -> Result {
-        setattr(dentry, attr)
+    fn setattr(dentry: &OwnDentry<Rovl>, inode: &OwnInode<Rovl>, attr: &mut Iattr) -> Result {
+        setattr(dentry, inode, attr)
     }
 }
 
 /// `chmod`, `chown`, `utimes` and `truncate`: copy the object up, then change the upper one
 /// with the mounter's credentials, as overlayfs does. The caller's right to make the change
 /// was checked against the rovl inode first.
-fn setattr(dentry: &Dentry, attr: &mut Iattr) -> Result {
+fn setattr(dentry: &OwnDentry<Rovl>, inode: &OwnInode<Rovl>, attr: &mut Iattr) -> Result {
     attr.prepare(dentry)?;
-    let inode = of_dentry(dentry)?;
-    let fs = fs_of(inode.inode().sb())?;
+    let fs = inode.fs();
     let upper_layer = fs.layers.upper.as_ref().ok_or(EROFS)?;
     if attr.valid().contains(Attr::Size) && attr.size() == 0 && inode.data().upper().is_none() {
         // Truncating to nothing: the data need not be copied first.

@@ -10,17 +10,17 @@
 #![deny(unsafe_code)]
 
 use crate::{
-    inode::{self, LowerEntry, RovlInode},
-    super_block::{fs_of, RovlFs},
-    vfs::{namei, trace, Dentry, Inode, InodeWith, Mount},
+    inode::{self, LowerEntry},
+    super_block::{Rovl, RovlFs},
+    vfs::{namei, trace, Dentry, Mount, OwnInode},
     xattr,
 };
 use kernel::{prelude::*, sync::aref::ARef};
 
 /// Looks `name` up under the merged directory `dir`.
-pub(crate) fn lookup(dir: &InodeWith<RovlInode>, name: &[u8]) -> Result<Option<ARef<Inode>>> {
-    let sb = dir.inode().sb();
-    let fs = fs_of(sb)?;
+pub(crate) fn lookup(dir: &OwnInode<Rovl>, name: &[u8]) -> Result<Option<ARef<OwnInode<Rovl>>>> {
+    let sb = dir.sb();
+    let fs = sb.data();
     // No layer can hold a longer name (and the layers' own lookups would say ENOENT or
     // ENAMETOOLONG depending on the layer).
     if name.len() > fs.max_name_len() {
@@ -43,7 +43,7 @@ pub(crate) fn lookup(dir: &InodeWith<RovlInode>, name: &[u8]) -> Result<Option<A
                 }
                 upper = Some(real);
                 if !step.go_on {
-                    return inode::get(sb, fs, upper, found).map(Some);
+                    return inode::get(sb, upper, found).map(Some);
                 }
             }
         }
@@ -67,7 +67,7 @@ pub(crate) fn lookup(dir: &InodeWith<RovlInode>, name: &[u8]) -> Result<Option<A
         trace::lookup_miss(dir.inode(), name, asked);
         return Ok(None);
     }
-    inode::get(sb, fs, upper, found).map(Some)
+    inode::get(sb, upper, found).map(Some)
 }
 
 /// What a layer has under the name looked up, as the merge rules see it.
@@ -125,10 +125,8 @@ fn layer_has(fs: &RovlFs, mnt: &Mount, real: &Dentry) -> Found {
 /// Whether `name` exists below the upper layer in the merged directory `dir`: whether
 /// removing it must leave a whiteout. An error other than "no such name" counts as
 /// existing, to be safe.
-pub(crate) fn lower_positive(dir: &InodeWith<RovlInode>, name: &[u8]) -> bool {
-    let Ok(fs) = fs_of(dir.inode().sb()) else {
-        return true;
-    };
+pub(crate) fn lower_positive(dir: &OwnInode<Rovl>, name: &[u8]) -> bool {
+    let fs = dir.fs();
     let _creds = fs.override_creds();
     for parent in dir.data().lowers.iter() {
         let layer = fs.layers.layer(parent.layer);

@@ -15,13 +15,13 @@
 use crate::{
     file::llseek_real,
     inode::RovlInode,
-    super_block::{fs_of, Rovl, RovlFs},
+    super_block::{Rovl, RovlFs},
     vfs::{
         attr::{FileType, OpenFlag, OpenFlags, Whence},
-        file::{self as vfile, FileOperations},
+        file::{self as vfile, FileOperations, OwnFile},
         namei,
         readdir::{self as vreaddir, DirContext, RealEntry},
-        CredGuard, Dentry, Inode, InodeWith, Mount, PathRef,
+        CredGuard, Dentry, Mount, OwnInode, PathRef,
     },
     xattr::{DirMark, OverlayXattrs},
 };
@@ -156,12 +156,12 @@ pub(crate) struct Directory;
 
 #[vtable]
 impl FileOperations for Directory {
-    type InodeData = RovlInode;
+    type Fs = Rovl;
     type OpenData = OpenDir;
     const IS_DIR: bool = true;
 
-    fn open(inode: &InodeWith<RovlInode>, file: &File) -> Result<OpenDir> {
-        let fs = fs_of(inode.inode().sb())?;
+    fn open(inode: &OwnInode<Rovl>, file: &OwnFile<Rovl>) -> Result<OpenDir> {
+        let fs = inode.fs();
         let data = inode.data();
         let flags =
             OpenFlags::from(OpenFlag::Directory) | (vfile::flags(file) & OpenFlag::LargeFile);
@@ -182,7 +182,7 @@ impl FileOperations for Directory {
         })
     }
 
-    fn llseek(file: &File, data: &OpenDir, offset: i64, whence: Whence) -> Result<i64> {
+    fn llseek(file: &OwnFile<Rovl>, data: &OpenDir, offset: i64, whence: Whence) -> Result<i64> {
         match &data.kind {
             DirKind::Real(real) => llseek_real(file, real, &data.creds, offset, whence),
             DirKind::Merged { .. } => {
@@ -202,7 +202,7 @@ impl FileOperations for Directory {
         }
     }
 
-    fn iterate_shared(file: &File, data: &OpenDir, ctx: &mut DirContext) -> Result {
+    fn iterate_shared(file: &OwnFile<Rovl>, data: &OpenDir, ctx: &mut DirContext) -> Result {
         let _creds = CredGuard::new(&data.creds);
         match &data.kind {
             DirKind::Real(real) => {
@@ -219,8 +219,7 @@ impl FileOperations for Directory {
                 let entries = match kept {
                     Some(l) => l,
                     None => {
-                        let dir = vfile::inode(file).own::<Rovl>().ok_or(EIO)?;
-                        let l = merged_listing(dir.inode(), dir.data(), *flags)?;
+                        let l = merged_listing(file.inode(), *flags)?;
                         let old = listing.lock().replace(l.clone());
                         drop(old);
                         l
@@ -240,11 +239,12 @@ impl FileOperations for Directory {
     }
 }
 
-/// The merged listing of directory `data`: the one its inode keeps if that is current, or
+/// The merged listing of directory `inode`: the one its inode keeps if that is current, or
 /// read from the layers (and kept).
-fn merged_listing(inode: &Inode, data: &RovlInode, flags: OpenFlags) -> Result<Arc<Listing>> {
+fn merged_listing(inode: &OwnInode<Rovl>, flags: OpenFlags) -> Result<Arc<Listing>> {
+    let data = inode.data();
     let cache = data.dir_cache().ok_or(ENOTDIR)?;
-    let fs = fs_of(inode.sb())?;
+    let fs = inode.fs();
     // Version and cookies first: a change that lands while the layers are read makes a
     // listing read now stale at once.
     let version = cache.current();

@@ -12,9 +12,9 @@ use crate::{
     upper_layer,
     vfs::{
         self, cred,
-        sb::{Kstatfs, NewSuperBlock, OVERLAYFS_SUPER_MAGIC},
+        sb::{Kstatfs, NewSuperBlock, OwnSuperBlock, OVERLAYFS_SUPER_MAGIC},
         seq::SeqFile,
-        CredGuard, Dentry, FsContextLog, Inode, InodeWith, Param, PathRef, SuperBlock,
+        CredGuard, Dentry, FsContextLog, OwnDentry, OwnInode, Param, PathRef, SuperBlock,
     },
     xattr::{self, OverlayXattrs},
 };
@@ -163,13 +163,14 @@ impl vfs::FileSystem for Rovl {
         })
     }
 
-    fn make_root(sb: &SuperBlock, fs: &RovlFs) -> Result<ARef<Inode>> {
+    fn make_root(sb: &OwnSuperBlock<Rovl>) -> Result<ARef<OwnInode<Rovl>>> {
+        let fs = sb.data();
         let mut lowers = KVec::with_capacity(fs.layers.lowers.len(), GFP_KERNEL)?;
         for (index, layer) in fs.layers.lowers.iter().enumerate() {
             lowers.push(LowerEntry::new(index, layer.mnt.root().into()), GFP_KERNEL)?;
         }
         let upper = fs.layers.upper.as_ref().map(|u| u.mnt.root().into());
-        inode::get(sb, fs, upper, lowers)
+        inode::get(sb, upper, lowers)
     }
 
     fn reconfigure(
@@ -248,10 +249,9 @@ impl vfs::FileSystem for Rovl {
         Ok(())
     }
 
-    fn d_real(dentry: &Dentry, metadata: bool) -> Option<&Dentry> {
-        let inode = dentry.inode()?.own::<Rovl>()?;
-        let fs = fs_of(inode.inode().sb()).ok()?;
-        let real = inode.data().real(fs).ok()?;
+    fn d_real(dentry: &OwnDentry<Rovl>, metadata: bool) -> Option<&Dentry> {
+        let inode = dentry.inode()?;
+        let real = inode.data().real(inode.fs()).ok()?;
         // Only regular files have data elsewhere; other types answer for themselves.
         if !real.dentry.inode()?.is_regular() {
             return None;
@@ -260,8 +260,8 @@ impl vfs::FileSystem for Rovl {
     }
 
     fn xattr_get(
-        dentry: &Dentry,
-        inode: &InodeWith<RovlInode>,
+        dentry: &OwnDentry<Rovl>,
+        inode: &OwnInode<Rovl>,
         name: &CStr,
         buf: Option<&mut [u8]>,
     ) -> Result<usize> {
@@ -269,17 +269,12 @@ impl vfs::FileSystem for Rovl {
     }
 
     fn xattr_set(
-        dentry: &Dentry,
-        inode: &InodeWith<RovlInode>,
+        dentry: &OwnDentry<Rovl>,
+        inode: &OwnInode<Rovl>,
         name: &CStr,
         value: Option<&[u8]>,
         flags: i32,
     ) -> Result {
         xattr::set(dentry, inode, name, value, flags)
     }
-}
-
-/// The mount data of the super block `sb` belongs to; rovl's inodes exist only on its own.
-pub(crate) fn fs_of(sb: &SuperBlock) -> Result<&RovlFs> {
-    sb.data::<Rovl>().ok_or(EIO)
 }

@@ -10,9 +10,8 @@
 
 use crate::{
     copy_up,
-    inode::{self, RovlInode},
-    super_block::fs_of,
-    vfs::{xattr as vxattr, Dentry, InodeWith, Mount},
+    super_block::Rovl,
+    vfs::{xattr as vxattr, Dentry, Mount, OwnDentry, OwnInode},
 };
 use kernel::prelude::*;
 
@@ -43,12 +42,12 @@ pub(crate) static USER_XATTRS: OverlayXattrs = OverlayXattrs {
 };
 
 pub(crate) fn get(
-    _dentry: &Dentry,
-    inode: &InodeWith<RovlInode>,
+    _dentry: &OwnDentry<Rovl>,
+    inode: &OwnInode<Rovl>,
     name: &CStr,
     buf: Option<&mut [u8]>,
 ) -> Result<usize> {
-    let fs = fs_of(inode.inode().sb())?;
+    let fs = inode.fs();
     if fs.xattrs.is_private(name.to_bytes()) {
         return Err(EOPNOTSUPP);
     }
@@ -59,13 +58,13 @@ pub(crate) fn get(
 
 /// Sets or (with `value` `None`) removes an xattr: on the upper object, after a copy-up.
 pub(crate) fn set(
-    dentry: &Dentry,
-    inode: &InodeWith<RovlInode>,
+    dentry: &OwnDentry<Rovl>,
+    inode: &OwnInode<Rovl>,
     name: &CStr,
     value: Option<&[u8]>,
     flags: i32,
 ) -> Result {
-    let fs = fs_of(inode.inode().sb())?;
+    let fs = inode.fs();
     if fs.xattrs.is_private(name.to_bytes()) {
         return Err(EOPNOTSUPP);
     }
@@ -94,9 +93,8 @@ pub(crate) fn set(
 }
 
 /// Lists the xattr names of the real object, without the overlay's private ones.
-pub(crate) fn list(dentry: &Dentry, mut buf: Option<&mut [u8]>) -> Result<usize> {
-    let inode = inode::of_dentry(dentry)?;
-    let fs = fs_of(inode.inode().sb())?;
+pub(crate) fn list(inode: &OwnInode<Rovl>, mut buf: Option<&mut [u8]>) -> Result<usize> {
+    let fs = inode.fs();
     let real = inode.data().real(fs)?;
     let len = {
         let _creds = fs.override_creds();

@@ -11,7 +11,8 @@
 use super::{
     attr::OpenFlags,
     bindings,
-    file::{MmapRequest, ReadRequest, SpliceReadRequest, WriteRequest},
+    file::{MmapRequest, OwnFile, ReadRequest, SpliceReadRequest, WriteRequest},
+    fs_type::FileSystem,
     len_result as to_len,
     path::PathRef,
 };
@@ -48,7 +49,11 @@ pub(crate) fn open(
 }
 
 /// Serves `req` from `real`, a file from [`open`].
-pub(crate) fn read_iter(real: &File, req: ReadRequest<'_>, cred: &Credential) -> Result<usize> {
+pub(crate) fn read_iter<T: FileSystem>(
+    real: &File,
+    req: ReadRequest<'_, T>,
+    cred: &Credential,
+) -> Result<usize> {
     let mut ctx = ctx(cred);
     // SAFETY: the request's pointers are valid for its lifetime; `real` is a backing file.
     to_len(unsafe {
@@ -63,9 +68,9 @@ pub(crate) fn read_iter(real: &File, req: ReadRequest<'_>, cred: &Credential) ->
 }
 
 /// Serves a splice read from `real`, a file from [`open`].
-pub(crate) fn splice_read(
+pub(crate) fn splice_read<T: FileSystem>(
     real: &File,
-    req: SpliceReadRequest<'_>,
+    req: SpliceReadRequest<'_, T>,
     cred: &Credential,
 ) -> Result<usize> {
     let mut ctx = ctx(cred);
@@ -94,7 +99,11 @@ pub(crate) fn splice_read(
 }
 
 /// Maps `real`, a file from [`open`], in place of the user's file.
-pub(crate) fn mmap(real: &File, req: MmapRequest<'_>, cred: &Credential) -> Result {
+pub(crate) fn mmap<T: FileSystem>(
+    real: &File,
+    req: MmapRequest<'_, T>,
+    cred: &Credential,
+) -> Result {
     let mut ctx = ctx(cred);
     // SAFETY: `vma` is valid under the mmap lock the caller holds; `real` is a backing file.
     kernel::error::to_result(unsafe {
@@ -105,22 +114,27 @@ pub(crate) fn mmap(real: &File, req: MmapRequest<'_>, cred: &Credential) -> Resu
 /// What a stacking filesystem does after each write through a backing file: typically,
 /// mirror the real inode's new size and times onto its own.
 pub(crate) trait WriteDone {
+    /// The stacking filesystem whose files are written.
+    type Fs: FileSystem;
+
     /// Called with the stacking filesystem's file that was written.
-    fn done(file: &File);
+    fn done(file: &OwnFile<Self::Fs>);
 }
 
 /// # Safety
 ///
-/// Only called by `backing_file_write_iter` (or its completion) with the user's kiocb.
+/// Only called by `backing_file_write_iter` (or its completion) with the user's kiocb, from
+/// a [`write_iter::<W>`](write_iter), so for a file of `W::Fs`.
 unsafe extern "C" fn end_write_cb<W: WriteDone>(iocb: *mut bindings::kiocb, _ret: isize) {
-    // SAFETY: the kiocb of a write in progress holds its file.
-    W::done(unsafe { File::from_raw_file((*iocb).ki_filp) });
+    // SAFETY: the kiocb of a write in progress holds its file, one of `W::Fs`'s (the request
+    // given to `write_iter` was for one).
+    W::done(unsafe { OwnFile::from_raw((*iocb).ki_filp) });
 }
 
 /// Serves the write `req` with `real`, a file from [`open`]; `W` runs after the write.
 pub(crate) fn write_iter<W: WriteDone>(
     real: &File,
-    req: WriteRequest<'_>,
+    req: WriteRequest<'_, W::Fs>,
     cred: &Credential,
 ) -> Result<usize> {
     let mut ctx = bindings::backing_file_ctx {

@@ -4,20 +4,27 @@
 //!
 //! C headers: [`include/linux/dcache.h`](srctree/include/linux/dcache.h)
 
-use super::{bindings, inode::Inode, sb::SuperBlock};
-use core::ptr::NonNull;
+use super::{
+    bindings,
+    fs_type::FileSystem,
+    inode::Inode,
+    own_inode::OwnInode,
+    sb::{OwnSuperBlock, SuperBlock},
+};
+use core::{marker::PhantomData, ptr::NonNull};
 use kernel::{
     prelude::*,
     sync::aref::{ARef, AlwaysRefCounted},
     types::Opaque,
 };
 
-/// A directory entry: `struct dentry`, of any filesystem.
+/// A directory entry: `struct dentry`, of any filesystem (in practice a real layer's; the
+/// stacking filesystem's own dentries are [`OwnDentry`]).
 ///
 /// A dentry names an inode (a positive dentry) or records that a name does not exist (a
 /// negative one). Its inode, once set, stays set while the dentry is referenced, except that
-/// unlink may turn a positive dentry negative; rovl only reads `d_inode` of dentries whose
-/// parent it holds or that it has just looked up, as the C stacking filesystems do.
+/// unlink may turn a positive dentry negative; callers only read `d_inode` of dentries whose
+/// parent they hold or that they have just looked up, as the C stacking filesystems do.
 ///
 /// # Invariants
 ///
@@ -137,15 +144,6 @@ impl Dentry {
         Ok(v)
     }
 
-    /// Makes this negative dentry of the stacking filesystem name `inode` (`d_instantiate`),
-    /// handing over the reference.
-    pub(crate) fn instantiate(&self, inode: ARef<Inode>) {
-        let ptr = ARef::into_raw(inode).as_ptr().cast::<bindings::inode>();
-        // SAFETY: the VFS lent us this negative dentry for a create; `d_instantiate` takes
-        // over the inode reference.
-        unsafe { bindings::d_instantiate(self.0.get(), ptr) };
-    }
-
     /// Unhashes the dentry (`d_drop`), so the next path walk looks the name up afresh.
     pub(crate) fn drop_from_cache(&self) {
         // SAFETY: the dentry is referenced; `d_drop` takes `d_lock` itself.
@@ -189,6 +187,134 @@ impl PartialEq for Dentry {
     }
 }
 impl Eq for Dentry {}
+
+/// A dentry of the stacking filesystem `T` itself.
+///
+/// The type says whose dentry it is: the operations of `T`'s tables hand these out, so the
+/// code above never asks at run time whether a dentry is one of its own, and the inode of a
+/// positive one is an [`OwnInode<T>`].
+///
+/// # Invariants
+///
+/// The dentry belongs to a super block of `T` that is set up (see [`OwnSuperBlock`]); all
+/// inodes of that super block are `OwnInode<T>`.
+#[repr(transparent)]
+pub(crate) struct OwnDentry<T: FileSystem>(Dentry, PhantomData<T>);
+
+// SAFETY: the same reference count as `Dentry`'s.
+unsafe impl<T: FileSystem> AlwaysRefCounted for OwnDentry<T> {
+    fn inc_ref(&self) {
+        self.0.inc_ref();
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: the caller gives up one reference; the layouts agree.
+        unsafe { Dentry::dec_ref(obj.cast::<Dentry>()) };
+    }
+}
+
+impl<T: FileSystem> OwnDentry<T> {
+    /// # Safety
+    ///
+    /// `ptr` must point to a valid dentry of one of `T`'s set-up super blocks that stays
+    /// referenced for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::dentry) -> &'a Self {
+        // SAFETY: transparent over `Dentry`; the rest is the caller's promise.
+        unsafe { &*ptr.cast::<Self>() }
+    }
+
+    /// The inode this dentry names, or `None` for a negative dentry.
+    pub(crate) fn inode(&self) -> Option<&OwnInode<T>> {
+        self.0
+            .inode()
+            // SAFETY: the inodes of `T`'s super blocks are `OwnInode<T>` (type invariant), not
+            // `I_NEW` once a dentry names them, and referenced by the dentry.
+            .map(|i| unsafe { OwnInode::from_raw(i.as_raw()) })
+    }
+
+    /// The inode of a dentry that is known to be positive: one the VFS passes to an operation
+    /// on an existing object, or an ancestor of a positive dentry. A negative one would be a
+    /// broken promise: reported (`WARN_ON`) and refused with `EIO`.
+    pub(crate) fn positive(&self) -> Result<&OwnInode<T>> {
+        match self.inode() {
+            Some(inode) => Ok(inode),
+            None => {
+                kernel::warn_on!(true);
+                Err(EIO)
+            }
+        }
+    }
+
+    /// The super block.
+    pub(crate) fn sb(&self) -> &OwnSuperBlock<T> {
+        // SAFETY: one of `T`'s super blocks, set up (type invariant); it outlives its dentries.
+        unsafe { OwnSuperBlock::from_raw(self.0.sb().as_raw()) }
+    }
+
+    /// The data of the mount the dentry belongs to.
+    pub(crate) fn fs(&self) -> &T::Data {
+        self.sb().data()
+    }
+
+    /// The parent directory (the dentry itself for the root), as `dget_parent`.
+    pub(crate) fn parent(&self) -> ARef<OwnDentry<T>> {
+        let parent = ARef::into_raw(self.0.parent());
+        // SAFETY: a dentry's parent is on the same super block; the reference is handed over.
+        unsafe { ARef::from_raw(parent.cast::<OwnDentry<T>>()) }
+    }
+}
+
+impl<T: FileSystem> core::ops::Deref for OwnDentry<T> {
+    type Target = Dentry;
+
+    fn deref(&self) -> &Dentry {
+        &self.0
+    }
+}
+
+impl<T: FileSystem> PartialEq for OwnDentry<T> {
+    fn eq(&self, other: &Self) -> bool {
+        core::ptr::eq(self, other)
+    }
+}
+impl<T: FileSystem> Eq for OwnDentry<T> {}
+
+/// The negative dentry of the stacking filesystem that the VFS lends to a `create`, `mkdir`,
+/// `mknod`, `symlink` or `link`, to be made positive with [`NewDentry::instantiate`].
+///
+/// # Invariants
+///
+/// The dentry is negative, its parent directory is locked by the VFS for the operation, and
+/// only the operation may instantiate it.
+#[repr(transparent)]
+pub(crate) struct NewDentry<T: FileSystem>(OwnDentry<T>);
+
+impl<T: FileSystem> NewDentry<T> {
+    /// # Safety
+    ///
+    /// `ptr` must be the negative dentry of `T` that the VFS passed to one of the operations
+    /// above, for the duration `'a` of that call.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::dentry) -> &'a Self {
+        // SAFETY: transparent over `OwnDentry<T>`; the rest is the caller's promise.
+        unsafe { &*ptr.cast::<Self>() }
+    }
+
+    /// Makes the dentry name `inode` (`d_instantiate`), handing over the reference.
+    pub(crate) fn instantiate(&self, inode: ARef<OwnInode<T>>) {
+        let ptr = ARef::into_raw(inode).as_ptr().cast::<bindings::inode>();
+        // SAFETY: a negative dentry lent for a create (type invariant); `d_instantiate` takes
+        // over the inode reference.
+        unsafe { bindings::d_instantiate(self.0.as_raw(), ptr) };
+    }
+}
+
+impl<T: FileSystem> core::ops::Deref for NewDentry<T> {
+    type Target = OwnDentry<T>;
+
+    fn deref(&self) -> &OwnDentry<T> {
+        &self.0
+    }
+}
 
 /// A reference to a dentry held by the private data of one of the stacking filesystem's
 /// inodes, and given up when that inode is destroyed rather than when it is freed.

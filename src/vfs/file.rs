@@ -11,9 +11,10 @@
 use super::{
     attr::{OpenFlags, Whence},
     bindings,
-    dentry::Dentry,
+    dentry::OwnDentry,
+    fs_type::FileSystem,
     inode::Inode,
-    own_inode::InodeWith,
+    own_inode::OwnInode,
     path::PathRef,
     readdir::DirContext,
 };
@@ -27,103 +28,154 @@ use kernel::{
 };
 
 /// A read request (`kiocb` + `iov_iter`) to be served by a real file.
-pub(crate) struct ReadRequest<'a> {
+pub(crate) struct ReadRequest<'a, T> {
     pub(super) iocb: *mut bindings::kiocb,
     pub(super) iter: *mut bindings::iov_iter,
-    _borrow: PhantomData<&'a mut ()>,
+    _borrow: PhantomData<(&'a mut (), T)>,
 }
 
 /// A splice-read request (position, pipe, length, flags) to be served by a real file.
-pub(crate) struct SpliceReadRequest<'a> {
+pub(crate) struct SpliceReadRequest<'a, T> {
     pub(super) file: *mut bindings::file,
     pub(super) ppos: *mut bindings::loff_t,
     pub(super) pipe: *mut bindings::pipe_inode_info,
     pub(super) len: usize,
     pub(super) flags: c_uint,
-    _borrow: PhantomData<&'a mut ()>,
+    _borrow: PhantomData<(&'a mut (), T)>,
 }
 
 /// A write request (`kiocb` + `iov_iter`) to be served by a real file.
-pub(crate) struct WriteRequest<'a> {
+pub(crate) struct WriteRequest<'a, T> {
     pub(super) iocb: *mut bindings::kiocb,
     pub(super) iter: *mut bindings::iov_iter,
-    _borrow: PhantomData<&'a mut ()>,
+    _borrow: PhantomData<(&'a mut (), T)>,
 }
 
-impl<'a> ReadRequest<'a> {
+// The requests are made only by the trampolines of a `FileOps<T>` table, for a file opened
+// with it: so their file is one of `T`'s.
+
+impl<'a, T: FileSystem> ReadRequest<'a, T> {
     /// The stacking filesystem's file being read.
-    pub(crate) fn file(&self) -> &'a File {
-        // SAFETY: the VFS holds the file of a kiocb for the whole request.
-        unsafe { File::from_raw_file((*self.iocb).ki_filp) }
+    pub(crate) fn file(&self) -> &'a OwnFile<T> {
+        // SAFETY: the VFS holds the file of a kiocb for the whole request; it is `T`'s.
+        unsafe { OwnFile::from_raw((*self.iocb).ki_filp) }
     }
 }
 
-impl<'a> WriteRequest<'a> {
+impl<'a, T: FileSystem> WriteRequest<'a, T> {
     /// The stacking filesystem's file being written.
-    pub(crate) fn file(&self) -> &'a File {
-        // SAFETY: the VFS holds the file of a kiocb for the whole request.
-        unsafe { File::from_raw_file((*self.iocb).ki_filp) }
+    pub(crate) fn file(&self) -> &'a OwnFile<T> {
+        // SAFETY: the VFS holds the file of a kiocb for the whole request; it is `T`'s.
+        unsafe { OwnFile::from_raw((*self.iocb).ki_filp) }
     }
 }
 
-impl<'a> SpliceReadRequest<'a> {
+impl<'a, T: FileSystem> SpliceReadRequest<'a, T> {
     /// The stacking filesystem's file being read.
-    pub(crate) fn file(&self) -> &'a File {
-        // SAFETY: the VFS holds the file for the call.
-        unsafe { File::from_raw_file(self.file) }
+    pub(crate) fn file(&self) -> &'a OwnFile<T> {
+        // SAFETY: the VFS holds the file for the call; it is `T`'s.
+        unsafe { OwnFile::from_raw(self.file) }
     }
 }
 
-impl<'a> MmapRequest<'a> {
+impl<'a, T: FileSystem> MmapRequest<'a, T> {
     /// The stacking filesystem's file being mapped.
-    pub(crate) fn file(&self) -> &'a File {
-        // SAFETY: the VMA's file is the one being mapped, held by the VFS for the call.
-        unsafe { File::from_raw_file((*self.vma).vm_file) }
+    pub(crate) fn file(&self) -> &'a OwnFile<T> {
+        // SAFETY: the VMA's file is the one being mapped, held by the VFS for the call; it is
+        // `T`'s.
+        unsafe { OwnFile::from_raw((*self.vma).vm_file) }
+    }
+}
+
+/// An open file of the stacking filesystem `T` (not a real file under it).
+///
+/// # Invariants
+///
+/// The file was opened through one of `T`'s [`FileOps`] tables, so its inode is an
+/// [`OwnInode<T>`] and its dentry an [`OwnDentry<T>`]; it is open for as long as `&self` is.
+#[repr(transparent)]
+pub(crate) struct OwnFile<T: FileSystem>(File, PhantomData<T>);
+
+impl<T: FileSystem> OwnFile<T> {
+    /// # Safety
+    ///
+    /// `ptr` must be a file opened with one of `T`'s tables that stays open for `'a`.
+    pub(super) unsafe fn from_raw<'a>(ptr: *mut bindings::file) -> &'a Self {
+        // SAFETY: transparent over `File`, itself transparent over `struct file`; the rest is
+        // the caller's promise.
+        unsafe { &*ptr.cast::<Self>() }
+    }
+
+    /// The file's inode (`file_inode`).
+    pub(crate) fn inode(&self) -> &OwnInode<T> {
+        // SAFETY: an open file of `T` holds its inode, an `OwnInode<T>` (type invariant), for
+        // as long as it lives.
+        unsafe { OwnInode::from_raw((*self.0.as_ptr()).f_inode) }
+    }
+
+    /// The dentry the file was opened through.
+    pub(crate) fn dentry(&self) -> &OwnDentry<T> {
+        // SAFETY: an open file of `T` holds its path, on `T` (type invariant), for as long as
+        // it lives.
+        unsafe { OwnDentry::from_raw((*self.0.as_ptr()).__bindgen_anon_1.f_path.dentry) }
+    }
+}
+
+impl<T: FileSystem> core::ops::Deref for OwnFile<T> {
+    type Target = File;
+
+    fn deref(&self) -> &File {
+        &self.0
     }
 }
 
 /// An mmap request (the new VMA) to be served by a real file.
-pub(crate) struct MmapRequest<'a> {
+pub(crate) struct MmapRequest<'a, T> {
     pub(super) vma: *mut bindings::vm_area_struct,
-    _borrow: PhantomData<&'a mut ()>,
+    _borrow: PhantomData<(&'a mut (), T)>,
 }
 
 /// Operations on the stacking filesystem's open files.
 #[vtable]
 pub(crate) trait FileOperations: Sized {
-    /// The private data of the filesystem's inodes.
-    type InodeData: Send + Sync + 'static;
+    /// The filesystem whose files these operations serve.
+    type Fs: FileSystem;
     /// What an open file keeps (in `private_data`) until it is released.
     type OpenData: Send + Sync;
     /// Directories answer `read(2)` with `EISDIR`.
     const IS_DIR: bool = false;
 
     /// Opens `file` on `inode`.
-    fn open(inode: &InodeWith<Self::InodeData>, file: &File) -> Result<Self::OpenData>;
+    fn open(inode: &OwnInode<Self::Fs>, file: &OwnFile<Self::Fs>) -> Result<Self::OpenData>;
 
     /// Repositions the file offset.
-    fn llseek(_file: &File, _data: &Self::OpenData, _offset: i64, _whence: Whence) -> Result<i64> {
+    fn llseek(
+        _file: &OwnFile<Self::Fs>,
+        _data: &Self::OpenData,
+        _offset: i64,
+        _whence: Whence,
+    ) -> Result<i64> {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Serves a read.
-    fn read_iter(_data: &Self::OpenData, _req: ReadRequest<'_>) -> Result<usize> {
+    fn read_iter(_data: &Self::OpenData, _req: ReadRequest<'_, Self::Fs>) -> Result<usize> {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Serves a splice read.
-    fn splice_read(_data: &Self::OpenData, _req: SpliceReadRequest<'_>) -> Result<usize> {
+    fn splice_read(_data: &Self::OpenData, _req: SpliceReadRequest<'_, Self::Fs>) -> Result<usize> {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Serves a write.
-    fn write_iter(_data: &Self::OpenData, _req: WriteRequest<'_>) -> Result<usize> {
+    fn write_iter(_data: &Self::OpenData, _req: WriteRequest<'_, Self::Fs>) -> Result<usize> {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Allocates or frees space (`fallocate(2)`).
     fn fallocate(
-        _file: &File,
+        _file: &OwnFile<Self::Fs>,
         _data: &Self::OpenData,
         _mode: i32,
         _offset: i64,
@@ -133,12 +185,16 @@ pub(crate) trait FileOperations: Sized {
     }
 
     /// Maps the file.
-    fn mmap(_data: &Self::OpenData, _req: MmapRequest<'_>) -> Result {
+    fn mmap(_data: &Self::OpenData, _req: MmapRequest<'_, Self::Fs>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Lists a directory.
-    fn iterate_shared(_file: &File, _data: &Self::OpenData, _ctx: &mut DirContext) -> Result {
+    fn iterate_shared(
+        _file: &OwnFile<Self::Fs>,
+        _data: &Self::OpenData,
+        _ctx: &mut DirContext,
+    ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -150,13 +206,13 @@ pub(crate) trait FileOperations: Sized {
 
 /// A `struct file_operations` table built at compile time from a [`FileOperations`].
 #[repr(transparent)]
-pub(crate) struct FileOps<D>(pub(super) bindings::file_operations, PhantomData<D>);
+pub(crate) struct FileOps<T>(pub(super) bindings::file_operations, PhantomData<T>);
 
 // SAFETY: the table is immutable and holds only function pointers.
-unsafe impl<D> Sync for FileOps<D> {}
+unsafe impl<T> Sync for FileOps<T> {}
 
-impl<D: Send + Sync + 'static> FileOps<D> {
-    pub(crate) const fn new<U: FileOperations<InodeData = D>>() -> Self {
+impl<T: FileSystem> FileOps<T> {
+    pub(crate) const fn new<U: FileOperations<Fs = T>>() -> Self {
         Self(
             bindings::file_operations {
                 open: Some(open_cb::<U>),
@@ -240,9 +296,9 @@ unsafe extern "C" fn open_cb<U: FileOperations>(
 ) -> c_int {
     from_result(|| {
         // SAFETY: one of our initialised inodes, referenced by the opening file.
-        let inode = unsafe { InodeWith::<U::InodeData>::from_raw(inode) };
-        // SAFETY: the file being opened is valid for the call; no fdget_pos region exists.
-        let f = unsafe { File::from_raw_file(file) };
+        let inode = unsafe { OwnInode::<U::Fs>::from_raw(inode) };
+        // SAFETY: the file being opened with our table is valid for the call.
+        let f = unsafe { OwnFile::<U::Fs>::from_raw(file) };
         let data = KBox::new(U::open(inode, f)?, GFP_KERNEL)?;
         // SAFETY: we are the only user of `private_data` while opening; `release_cb` frees it.
         unsafe { (*file).private_data = KBox::into_raw(data).cast::<c_void>() };
@@ -271,7 +327,7 @@ unsafe extern "C" fn llseek_cb<U: FileOperations>(
     whence: c_int,
 ) -> bindings::loff_t {
     // SAFETY: an open file of ours, valid for the call.
-    let (f, data) = unsafe { (File::from_raw_file(file), open_data::<U>(file)) };
+    let (f, data) = unsafe { (OwnFile::<U::Fs>::from_raw(file), open_data::<U>(file)) };
     match U::llseek(f, data, offset, Whence::from_raw(whence)) {
         Ok(pos) => pos,
         Err(e) => e.to_errno().into(),
@@ -328,7 +384,7 @@ unsafe extern "C" fn fallocate_cb<U: FileOperations>(
     len: bindings::loff_t,
 ) -> c_long {
     // SAFETY: one of our open files, held by the VFS for the call.
-    let (f, data) = unsafe { (File::from_raw_file(file), open_data::<U>(file)) };
+    let (f, data) = unsafe { (OwnFile::<U::Fs>::from_raw(file), open_data::<U>(file)) };
     match U::fallocate(f, data, mode, offset, len) {
         Ok(()) => 0,
         Err(e) => e.to_errno() as c_long,
@@ -386,7 +442,7 @@ unsafe extern "C" fn iterate_shared_cb<U: FileOperations>(
     ctx: *mut bindings::dir_context,
 ) -> c_int {
     // SAFETY: an open file of ours, valid for the call.
-    let (f, data) = unsafe { (File::from_raw_file(file), open_data::<U>(file)) };
+    let (f, data) = unsafe { (OwnFile::<U::Fs>::from_raw(file), open_data::<U>(file)) };
     // SAFETY: `ctx` is the caller's, exclusively ours for the call.
     let ctx = unsafe { DirContext::from_raw(ctx) };
     from_result(|| U::iterate_shared(f, data, ctx).map(|()| 0))
@@ -438,12 +494,6 @@ pub(crate) fn fsync_range(file: &File, start: i64, end: i64, datasync: bool) -> 
     kernel::error::to_result(unsafe {
         bindings::vfs_fsync_range(file.as_ptr(), start, end, c_int::from(datasync))
     })
-}
-
-/// The dentry the file was opened through.
-pub(crate) fn dentry(file: &File) -> &Dentry {
-    // SAFETY: an open file holds its path for as long as it lives.
-    unsafe { Dentry::from_raw((*file.as_ptr()).__bindgen_anon_1.f_path.dentry) }
 }
 
 /// The inode of the file.

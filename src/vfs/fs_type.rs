@@ -12,10 +12,9 @@
 
 use super::{
     bindings,
-    dentry::Dentry,
-    inode::Inode,
-    own_inode::{InodeDestroying, InodeWith},
-    sb::{self, Kstatfs, NewSuperBlock, SuperBlock, SuperOps},
+    dentry::{Dentry, OwnDentry},
+    own_inode::{InodeDestroying, OwnInode},
+    sb::{self, Kstatfs, NewSuperBlock, OwnSuperBlock, SuperBlock, SuperOps},
     seq::SeqFile,
     xattr::Handlers,
 };
@@ -53,7 +52,7 @@ pub(crate) trait FileSystem: Sized + Send + Sync + 'static {
     ) -> Result<Self::Data>;
 
     /// Makes the root inode, once `data` is in place.
-    fn make_root(sb: &SuperBlock, data: &Self::Data) -> Result<ARef<Inode>>;
+    fn make_root(sb: &OwnSuperBlock<Self>) -> Result<ARef<OwnInode<Self>>>;
 
     /// Applies a remount's options to a mounted super block; `rdonly` is whether the
     /// remount asks for a read-only super block.
@@ -77,20 +76,20 @@ pub(crate) trait FileSystem: Sized + Send + Sync + 'static {
     fn show_options(data: &Self::Data, seq: &mut SeqFile) -> Result;
 
     /// Returns the real dentry holding the metadata (or data) of `dentry`.
-    fn d_real(dentry: &Dentry, metadata: bool) -> Option<&Dentry>;
+    fn d_real(dentry: &OwnDentry<Self>, metadata: bool) -> Option<&Dentry>;
 
     /// Reads an extended attribute, or returns its size if `buf` is `None`.
     fn xattr_get(
-        dentry: &Dentry,
-        inode: &InodeWith<Self::InodeData>,
+        dentry: &OwnDentry<Self>,
+        inode: &OwnInode<Self>,
         name: &CStr,
         buf: Option<&mut [u8]>,
     ) -> Result<usize>;
 
     /// Sets (or with `value` `None`, removes) an extended attribute.
     fn xattr_set(
-        dentry: &Dentry,
-        inode: &InodeWith<Self::InodeData>,
+        dentry: &OwnDentry<Self>,
+        inode: &OwnInode<Self>,
         name: &CStr,
         value: Option<&[u8]>,
         flags: i32,
@@ -388,8 +387,9 @@ unsafe extern "C" fn fill_super_cb<T: FileSystem>(
         let data = KBox::new(data, GFP_KERNEL)?;
         // SAFETY: still private; `kill_sb_cb` frees it, also if we fail below.
         unsafe { (*sb).s_fs_info = KBox::into_raw(data).cast::<c_void>() };
-        let data = sbr.data::<T>().ok_or(EINVAL)?;
-        let root = T::make_root(sbr, data)?;
+        // SAFETY: a super block of `T` with its data set: the invariant of `OwnSuperBlock`.
+        let own = unsafe { OwnSuperBlock::<T>::from_raw(sb) };
+        let root = T::make_root(own)?;
         sb::make_root(sbr, root)?;
         Ok(0)
     })
@@ -401,8 +401,8 @@ unsafe extern "C" fn fill_super_cb<T: FileSystem>(
 unsafe extern "C" fn reconfigure_cb<T: FileSystem>(fc: *mut bindings::fs_context) -> c_int {
     from_result(|| {
         // SAFETY: a reconfiguration context has `root` set to the mount's root.
-        let sbr = unsafe { Dentry::from_raw((*fc).root) }.sb();
-        let data = sbr.data::<T>().ok_or(EINVAL)?;
+        let sbr = unsafe { OwnDentry::<T>::from_raw((*fc).root) }.sb();
+        let data = sbr.data();
         // SAFETY: the context is ours for the call.
         let (ctx, sb_flags) = unsafe { (context::<T>(fc), (*fc).sb_flags) };
         let rdonly = (sb_flags as c_ulong) & bindings::SB_RDONLY != 0;
@@ -432,8 +432,8 @@ unsafe extern "C" fn d_real_cb<T: FileSystem>(
     dentry: *mut bindings::dentry,
     kind: bindings::d_real_type,
 ) -> *mut bindings::dentry {
-    // SAFETY: the caller holds `dentry`.
-    let d = unsafe { Dentry::from_raw(dentry) };
+    // SAFETY: the caller holds `dentry`, one of ours.
+    let d = unsafe { OwnDentry::<T>::from_raw(dentry) };
     let metadata = kind == bindings::d_real_type_D_REAL_METADATA;
     match T::d_real(d, metadata) {
         // The real dentry is pinned by our inode for as long as `dentry` is referenced.

@@ -8,10 +8,10 @@
 use super::{
     attr::{Iattr, Kstat, MayMask, RenameFlags},
     bindings,
-    dentry::Dentry,
-    inode::{DelayedCall, Inode, LinkTarget},
-    own_inode::InodeWith,
-    path::{Mount, PathRef},
+    dentry::{NewDentry, OwnDentry},
+    fs_type::FileSystem,
+    inode::{DelayedCall, LinkTarget},
+    own_inode::OwnInode,
 };
 use core::marker::PhantomData;
 use kernel::{
@@ -23,105 +23,140 @@ use kernel::{
 /// Inode operations of the stacking filesystem, one implementation per kind of inode.
 #[vtable]
 pub(crate) trait InodeOperations: Sized {
-    /// The private data of the filesystem's inodes.
-    type Data: Send + Sync + 'static;
+    /// The filesystem whose inodes these operations serve.
+    type Fs: FileSystem;
 
     /// Looks `name` (the name of the new `dentry`) up in `dir`; returns the inode to attach,
     /// or `None` for a negative entry.
     fn lookup(
-        _dir: &InodeWith<Self::Data>,
-        _dentry: &Dentry,
+        _dir: &OwnInode<Self::Fs>,
+        _dentry: &OwnDentry<Self::Fs>,
         _name: &[u8],
-    ) -> Result<Option<ARef<Inode>>> {
+    ) -> Result<Option<ARef<OwnInode<Self::Fs>>>> {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Resolves a symlink. `dentry` is `None` in RCU walk mode.
     fn get_link(
-        _dentry: Option<&Dentry>,
-        _inode: &InodeWith<Self::Data>,
+        _dentry: Option<&OwnDentry<Self::Fs>>,
+        _inode: &OwnInode<Self::Fs>,
         _done: &mut DelayedCall,
     ) -> Result<LinkTarget> {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Checks access `mask`.
-    fn permission(_inode: &InodeWith<Self::Data>, _mask: MayMask) -> Result {
+    fn permission(_inode: &OwnInode<Self::Fs>, _mask: MayMask) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Reports the attributes of the object at `path`.
-    fn getattr(_path: PathRef<'_>, _stat: &mut Kstat, _mask: u32, _flags: u32) -> Result {
+    /// Reports the attributes of the object `dentry` names.
+    fn getattr(
+        _dentry: &OwnDentry<Self::Fs>,
+        _inode: &OwnInode<Self::Fs>,
+        _stat: &mut Kstat,
+        _mask: u32,
+        _flags: u32,
+    ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Lists extended attribute names into `buf`, or returns the size needed if `buf` is
     /// `None`.
-    fn listxattr(_dentry: &Dentry, _buf: Option<&mut [u8]>) -> Result<usize> {
+    fn listxattr(
+        _dentry: &OwnDentry<Self::Fs>,
+        _inode: &OwnInode<Self::Fs>,
+        _buf: Option<&mut [u8]>,
+    ) -> Result<usize> {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Creates a regular file for the negative `dentry` in `dir`, and instantiates it.
-    fn create(_dir: &InodeWith<Self::Data>, _dentry: &Dentry, _mode: u32) -> Result {
+    fn create(_dir: &OwnInode<Self::Fs>, _dentry: &NewDentry<Self::Fs>, _mode: u32) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Makes a directory for the negative `dentry` in `dir`, and instantiates it.
-    fn mkdir(_dir: &InodeWith<Self::Data>, _dentry: &Dentry, _mode: u32) -> Result {
+    fn mkdir(_dir: &OwnInode<Self::Fs>, _dentry: &NewDentry<Self::Fs>, _mode: u32) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Makes a device node, fifo or socket for the negative `dentry` in `dir`.
-    fn mknod(_dir: &InodeWith<Self::Data>, _dentry: &Dentry, _mode: u32, _rdev: u32) -> Result {
+    fn mknod(
+        _dir: &OwnInode<Self::Fs>,
+        _dentry: &NewDentry<Self::Fs>,
+        _mode: u32,
+        _rdev: u32,
+    ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Makes a symlink to `target` for the negative `dentry` in `dir`.
-    fn symlink(_dir: &InodeWith<Self::Data>, _dentry: &Dentry, _target: &CStr) -> Result {
+    fn symlink(_dir: &OwnInode<Self::Fs>, _dentry: &NewDentry<Self::Fs>, _target: &CStr) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Makes the negative `dentry` in `dir` another name of `old`.
-    fn link(_old: &Dentry, _dir: &InodeWith<Self::Data>, _dentry: &Dentry) -> Result {
+    /// Makes the negative `dentry` in `dir` another name of `old` (whose inode is
+    /// `old_inode`).
+    fn link(
+        _old: &OwnDentry<Self::Fs>,
+        _old_inode: &OwnInode<Self::Fs>,
+        _dir: &OwnInode<Self::Fs>,
+        _dentry: &NewDentry<Self::Fs>,
+    ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Removes the non-directory `dentry` from `dir`.
-    fn unlink(_dir: &InodeWith<Self::Data>, _dentry: &Dentry) -> Result {
+    /// Removes the non-directory `dentry` (whose inode is `inode`) from `dir`.
+    fn unlink(
+        _dir: &OwnInode<Self::Fs>,
+        _dentry: &OwnDentry<Self::Fs>,
+        _inode: &OwnInode<Self::Fs>,
+    ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Removes the directory `dentry` from `dir`.
-    fn rmdir(_dir: &InodeWith<Self::Data>, _dentry: &Dentry) -> Result {
+    /// Removes the directory `dentry` (whose inode is `inode`) from `dir`.
+    fn rmdir(
+        _dir: &OwnInode<Self::Fs>,
+        _dentry: &OwnDentry<Self::Fs>,
+        _inode: &OwnInode<Self::Fs>,
+    ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Renames `old` in `old_dir` to `new` in `new_dir`, with `flags`.
+    /// Renames `old` (whose inode is `old_inode`) in `old_dir` to `new` in `new_dir`, with
+    /// `flags`.
     fn rename(
-        _old_dir: &InodeWith<Self::Data>,
-        _old: &Dentry,
-        _new_dir: &InodeWith<Self::Data>,
-        _new: &Dentry,
+        _old_dir: &OwnInode<Self::Fs>,
+        _old: &OwnDentry<Self::Fs>,
+        _old_inode: &OwnInode<Self::Fs>,
+        _new_dir: &OwnInode<Self::Fs>,
+        _new: &OwnDentry<Self::Fs>,
         _flags: RenameFlags,
     ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Changes attributes (`chmod`, `chown`, `utimes`, `truncate`); the inode is locked.
-    fn setattr(_dentry: &Dentry, _attr: &mut Iattr) -> Result {
+    fn setattr(
+        _dentry: &OwnDentry<Self::Fs>,
+        _inode: &OwnInode<Self::Fs>,
+        _attr: &mut Iattr,
+    ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 }
 
 /// A `struct inode_operations` table built at compile time from an [`InodeOperations`].
 #[repr(transparent)]
-pub(crate) struct InodeOps<D>(pub(super) bindings::inode_operations, PhantomData<D>);
+pub(crate) struct InodeOps<T>(pub(super) bindings::inode_operations, PhantomData<T>);
 
 // SAFETY: the table is immutable and holds only function pointers.
-unsafe impl<D> Sync for InodeOps<D> {}
+unsafe impl<T> Sync for InodeOps<T> {}
 
-impl<D: Send + Sync + 'static> InodeOps<D> {
-    pub(crate) const fn new<U: InodeOperations<Data = D>>() -> Self {
+impl<T: FileSystem> InodeOps<T> {
+    pub(crate) const fn new<U: InodeOperations<Fs = T>>() -> Self {
         Self(
             bindings::inode_operations {
                 lookup: if U::HAS_LOOKUP {
@@ -212,10 +247,14 @@ unsafe extern "C" fn lookup_cb<U: InodeOperations>(
     _flags: c_uint,
 ) -> *mut bindings::dentry {
     // SAFETY: `dir` is one of our inodes (the table is only installed on them), live for the
-    // call; it is not `I_NEW` since the VFS looks names up in it.
-    let dir = unsafe { InodeWith::<U::Data>::from_raw(dir) };
-    // SAFETY: the VFS holds a reference on `dentry` for the call.
-    let d = unsafe { Dentry::from_raw(dentry) };
+    // call; it is not `I_NEW` since the VFS looks names up in it. The VFS holds a reference
+    // on `dentry`, a dentry of the same super block, for the call.
+    let (dir, d) = unsafe {
+        (
+            OwnInode::<U::Fs>::from_raw(dir),
+            OwnDentry::<U::Fs>::from_raw(dentry),
+        )
+    };
     // SAFETY: the name of a dentry under lookup cannot change: it is not hashed yet and its
     // parent is locked.
     let name = unsafe {
@@ -243,10 +282,10 @@ unsafe extern "C" fn get_link_cb<U: InodeOperations>(
     inode: *mut bindings::inode,
     done: *mut bindings::delayed_call,
 ) -> *const c_char {
-    // SAFETY: `dentry` is NULL in RCU walk, else referenced for the call.
-    let d = (!dentry.is_null()).then(|| unsafe { Dentry::from_raw(dentry) });
+    // SAFETY: `dentry` is NULL in RCU walk, else one of ours, referenced for the call.
+    let d = (!dentry.is_null()).then(|| unsafe { OwnDentry::<U::Fs>::from_raw(dentry) });
     // SAFETY: one of our initialised inodes, referenced for the call.
-    let inode = unsafe { InodeWith::<U::Data>::from_raw(inode) };
+    let inode = unsafe { OwnInode::<U::Fs>::from_raw(inode) };
     // SAFETY: `done` is the VFS's slot, exclusively ours for the call.
     let done = unsafe { &mut *done.cast::<DelayedCall>() };
     match U::get_link(d, inode, done) {
@@ -264,7 +303,7 @@ unsafe extern "C" fn permission_cb<U: InodeOperations>(
     mask: c_int,
 ) -> c_int {
     // SAFETY: one of our initialised inodes, referenced for the call.
-    let inode = unsafe { InodeWith::<U::Data>::from_raw(inode) };
+    let inode = unsafe { OwnInode::<U::Fs>::from_raw(inode) };
     // CAST: the `MAY_*` bits of the C `int`, all kept.
     let mask = MayMask::from_bits(mask as u32);
     from_result(|| U::permission(inode, mask).map(|()| 0))
@@ -280,16 +319,11 @@ unsafe extern "C" fn getattr_cb<U: InodeOperations>(
     mask: u32,
     flags: c_uint,
 ) -> c_int {
-    // SAFETY: the VFS holds `path` for the call.
-    let path = unsafe {
-        PathRef::new(
-            &*(*path).mnt.cast::<Mount>(),
-            Dentry::from_raw((*path).dentry),
-        )
-    };
+    // SAFETY: the VFS holds `path`, whose dentry is one of ours, for the call.
+    let d = unsafe { OwnDentry::<U::Fs>::from_raw((*path).dentry) };
     // SAFETY: `stat` is the caller's buffer, exclusively ours for the call.
     let stat = unsafe { &mut *stat.cast::<Kstat>() };
-    from_result(|| U::getattr(path, stat, mask, flags).map(|()| 0))
+    from_result(|| U::getattr(d, d.positive()?, stat, mask, flags).map(|()| 0))
 }
 
 /// # Safety
@@ -300,12 +334,12 @@ unsafe extern "C" fn listxattr_cb<U: InodeOperations>(
     buf: *mut c_char,
     size: usize,
 ) -> isize {
-    // SAFETY: the VFS holds `dentry` for the call.
-    let d = unsafe { Dentry::from_raw(dentry) };
+    // SAFETY: the VFS holds `dentry`, one of ours, for the call.
+    let d = unsafe { OwnDentry::<U::Fs>::from_raw(dentry) };
     let buf = (size != 0 && !buf.is_null())
         // SAFETY: `buf` is valid for `size` bytes and exclusively ours for the call.
         .then(|| unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), size) });
-    match U::listxattr(d, buf) {
+    match d.positive().and_then(|inode| U::listxattr(d, inode, buf)) {
         Ok(n) => n as isize,
         Err(e) => e.to_errno() as isize,
     }
@@ -315,14 +349,38 @@ unsafe extern "C" fn listxattr_cb<U: InodeOperations>(
 ///
 /// # Safety
 ///
-/// `dir` must be one of our initialised inodes with data `D`, and both must stay referenced
-/// for `'a` (the VFS holds them for the call).
-unsafe fn dir_and_dentry<'a, D>(
+/// `dir` must be one of `T`'s initialised inodes and `dentry` one of its dentries, both
+/// referenced for `'a` (the VFS holds them for the call).
+unsafe fn dir_and_dentry<'a, T: FileSystem>(
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
-) -> (&'a InodeWith<D>, &'a Dentry) {
+) -> (&'a OwnInode<T>, &'a OwnDentry<T>) {
     // SAFETY: the caller's promise.
-    unsafe { (InodeWith::<D>::from_raw(dir), Dentry::from_raw(dentry)) }
+    unsafe {
+        (
+            OwnInode::<T>::from_raw(dir),
+            OwnDentry::<T>::from_raw(dentry),
+        )
+    }
+}
+
+/// The arguments of an operation that makes a new object for the negative `dentry` in `dir`.
+///
+/// # Safety
+///
+/// As [`dir_and_dentry`], and `dentry` is the negative dentry the VFS passed to `create`,
+/// `mkdir`, `mknod`, `symlink` or `link`, with `dir` locked.
+unsafe fn dir_and_new<'a, T: FileSystem>(
+    dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
+) -> (&'a OwnInode<T>, &'a NewDentry<T>) {
+    // SAFETY: the caller's promise.
+    unsafe {
+        (
+            OwnInode::<T>::from_raw(dir),
+            NewDentry::<T>::from_raw(dentry),
+        )
+    }
 }
 
 /// # Safety
@@ -335,14 +393,16 @@ unsafe extern "C" fn create_cb<U: InodeOperations>(
     dentry: *mut bindings::dentry,
     mode: bindings::umode_t,
 ) -> c_int {
-    // SAFETY: `dir` is one of our initialised inodes and `dentry` is held, for the call.
-    let (dir, d) = unsafe { dir_and_dentry::<U::Data>(dir, dentry) };
+    // SAFETY: `dir` is one of our initialised inodes and `dentry` a negative dentry held for
+    // the call.
+    let (dir, d) = unsafe { dir_and_new::<U::Fs>(dir, dentry) };
     from_result(|| U::create(dir, d, u32::from(mode)).map(|()| 0))
 }
 
 /// # Safety
 ///
-/// Only called by the VFS as `->mkdir` of one of our directories (locked).
+/// Only called by the VFS as `->mkdir` of one of our directories (locked), with a negative
+/// `dentry` in it.
 unsafe extern "C" fn mkdir_cb<U: InodeOperations>(
     _idmap: *mut bindings::mnt_idmap,
     dir: *mut bindings::inode,
@@ -350,7 +410,7 @@ unsafe extern "C" fn mkdir_cb<U: InodeOperations>(
     mode: bindings::umode_t,
 ) -> *mut bindings::dentry {
     // SAFETY: as in `create_cb`.
-    let (dir, d) = unsafe { dir_and_dentry::<U::Data>(dir, dentry) };
+    let (dir, d) = unsafe { dir_and_new::<U::Fs>(dir, dentry) };
     match U::mkdir(dir, d, u32::from(mode)) {
         // NULL: the dentry passed in was instantiated.
         Ok(()) => core::ptr::null_mut(),
@@ -360,7 +420,8 @@ unsafe extern "C" fn mkdir_cb<U: InodeOperations>(
 
 /// # Safety
 ///
-/// Only called by the VFS as `->mknod` of one of our directories (locked).
+/// Only called by the VFS as `->mknod` of one of our directories (locked), with a negative
+/// `dentry` in it.
 unsafe extern "C" fn mknod_cb<U: InodeOperations>(
     _idmap: *mut bindings::mnt_idmap,
     dir: *mut bindings::inode,
@@ -369,14 +430,14 @@ unsafe extern "C" fn mknod_cb<U: InodeOperations>(
     rdev: bindings::dev_t,
 ) -> c_int {
     // SAFETY: as in `create_cb`.
-    let (dir, d) = unsafe { dir_and_dentry::<U::Data>(dir, dentry) };
+    let (dir, d) = unsafe { dir_and_new::<U::Fs>(dir, dentry) };
     from_result(|| U::mknod(dir, d, u32::from(mode), rdev).map(|()| 0))
 }
 
 /// # Safety
 ///
-/// Only called by the VFS as `->symlink` of one of our directories (locked), with a
-/// NUL-terminated `target`.
+/// Only called by the VFS as `->symlink` of one of our directories (locked), with a negative
+/// `dentry` in it and a NUL-terminated `target`.
 unsafe extern "C" fn symlink_cb<U: InodeOperations>(
     _idmap: *mut bindings::mnt_idmap,
     dir: *mut bindings::inode,
@@ -384,10 +445,9 @@ unsafe extern "C" fn symlink_cb<U: InodeOperations>(
     target: *const c_char,
 ) -> c_int {
     // SAFETY: as in `create_cb`; `target` is valid for the call.
-    let (dir, d, target) = unsafe {
+    let ((dir, d), target) = unsafe {
         (
-            InodeWith::<U::Data>::from_raw(dir),
-            Dentry::from_raw(dentry),
+            dir_and_new::<U::Fs>(dir, dentry),
             CStr::from_char_ptr(target),
         )
     };
@@ -396,22 +456,21 @@ unsafe extern "C" fn symlink_cb<U: InodeOperations>(
 
 /// # Safety
 ///
-/// Only called by the VFS as `->link` of one of our directories (locked), with `old` one of
-/// our dentries.
+/// Only called by the VFS as `->link` of one of our directories (locked), with a negative
+/// `dentry` in it and `old` one of our dentries (the VFS refuses links across mounts).
 unsafe extern "C" fn link_cb<U: InodeOperations>(
     old: *mut bindings::dentry,
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
 ) -> c_int {
-    // SAFETY: all held by the VFS for the call.
-    let (old, dir, d) = unsafe {
+    // SAFETY: all held by the VFS for the call, and all ours.
+    let (old, (dir, d)) = unsafe {
         (
-            Dentry::from_raw(old),
-            InodeWith::<U::Data>::from_raw(dir),
-            Dentry::from_raw(dentry),
+            OwnDentry::<U::Fs>::from_raw(old),
+            dir_and_new::<U::Fs>(dir, dentry),
         )
     };
-    from_result(|| U::link(old, dir, d).map(|()| 0))
+    from_result(|| U::link(old, old.positive()?, dir, d).map(|()| 0))
 }
 
 /// # Safety
@@ -421,9 +480,10 @@ unsafe extern "C" fn unlink_cb<U: InodeOperations>(
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
 ) -> c_int {
-    // SAFETY: as in `create_cb`.
-    let (dir, d) = unsafe { dir_and_dentry::<U::Data>(dir, dentry) };
-    from_result(|| U::unlink(dir, d).map(|()| 0))
+    // SAFETY: `dir` is one of our initialised inodes and `dentry` one of our dentries, held
+    // for the call.
+    let (dir, d) = unsafe { dir_and_dentry::<U::Fs>(dir, dentry) };
+    from_result(|| U::unlink(dir, d, d.positive()?).map(|()| 0))
 }
 
 /// # Safety
@@ -433,14 +493,15 @@ unsafe extern "C" fn rmdir_cb<U: InodeOperations>(
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
 ) -> c_int {
-    // SAFETY: as in `create_cb`.
-    let (dir, d) = unsafe { dir_and_dentry::<U::Data>(dir, dentry) };
-    from_result(|| U::rmdir(dir, d).map(|()| 0))
+    // SAFETY: as in `unlink_cb`.
+    let (dir, d) = unsafe { dir_and_dentry::<U::Fs>(dir, dentry) };
+    from_result(|| U::rmdir(dir, d, d.positive()?).map(|()| 0))
 }
 
 /// # Safety
 ///
-/// Only called by the VFS as `->rename` of our directories, both locked.
+/// Only called by the VFS as `->rename` of our directories, both locked (renames never cross
+/// mounts, so all four objects are ours).
 unsafe extern "C" fn rename_cb<U: InodeOperations>(
     _idmap: *mut bindings::mnt_idmap,
     old_dir: *mut bindings::inode,
@@ -449,16 +510,15 @@ unsafe extern "C" fn rename_cb<U: InodeOperations>(
     new: *mut bindings::dentry,
     flags: c_uint,
 ) -> c_int {
-    // SAFETY: all held by the VFS for the call; the directories are ours.
-    let (od, o, nd, n) = unsafe {
+    // SAFETY: all held by the VFS for the call, and all ours.
+    let ((od, o), (nd, n)) = unsafe {
         (
-            InodeWith::<U::Data>::from_raw(old_dir),
-            Dentry::from_raw(old),
-            InodeWith::<U::Data>::from_raw(new_dir),
-            Dentry::from_raw(new),
+            dir_and_dentry::<U::Fs>(old_dir, old),
+            dir_and_dentry::<U::Fs>(new_dir, new),
         )
     };
-    from_result(|| U::rename(od, o, nd, n, RenameFlags::from_bits(flags)).map(|()| 0))
+    let flags = RenameFlags::from_bits(flags);
+    from_result(|| U::rename(od, o, o.positive()?, nd, n, flags).map(|()| 0))
 }
 
 /// # Safety
@@ -470,7 +530,7 @@ unsafe extern "C" fn setattr_cb<U: InodeOperations>(
     dentry: *mut bindings::dentry,
     attr: *mut bindings::iattr,
 ) -> c_int {
-    // SAFETY: the VFS holds `dentry` and lends `attr` exclusively for the call.
-    let (d, attr) = unsafe { (Dentry::from_raw(dentry), Iattr::from_raw(attr)) };
-    from_result(|| U::setattr(d, attr).map(|()| 0))
+    // SAFETY: the VFS holds `dentry`, one of ours, and lends `attr` exclusively for the call.
+    let (d, attr) = unsafe { (OwnDentry::<U::Fs>::from_raw(dentry), Iattr::from_raw(attr)) };
+    from_result(|| U::setattr(d, d.positive()?, attr).map(|()| 0))
 }

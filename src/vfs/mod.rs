@@ -47,10 +47,10 @@ fn len_result(ret: isize) -> Result<usize> {
     usize::try_from(ret).map_err(|_| Error::from_errno(ret as c_int))
 }
 pub(crate) use attr::{InodeParams, Kstat};
-pub(crate) use dentry::{Dentry, InodeDentry};
+pub(crate) use dentry::{Dentry, InodeDentry, NewDentry, OwnDentry};
 pub(crate) use file::FileOps;
 pub(crate) use fs_type::{FileSystem, FsContextLog, Param, Registration};
 pub(crate) use inode::Inode;
-pub(crate) use own_inode::{InodeDestroying, InodeKind, InodeWith};
+pub(crate) use own_inode::{InodeDestroying, InodeKind, OwnInode};
 pub(crate) use path::{Mount, Path, PathRef, PrivateMount};
 pub(crate) use sb::SuperBlock;

@@ -9,45 +9,66 @@ use super::{
     attr::{FileType, InodeParams},
     bindings,
     file::FileOps,
+    fs_type::FileSystem,
     inode::Inode,
     inode_ops::InodeOps,
-    sb::SuperBlock,
+    sb::{OwnSuperBlock, SuperBlock},
 };
 use core::{cell::UnsafeCell, marker::PhantomData, ptr::NonNull};
-use kernel::{prelude::*, sync::aref::ARef, types::Opaque};
+use kernel::{
+    prelude::*,
+    sync::aref::{ARef, AlwaysRefCounted},
+    types::Opaque,
+};
 
 /// Proof that an inode of the stacking filesystem is being destroyed: no one holds it any
 /// more, but path walkers in RCU mode may still read it until it is freed.
 pub(crate) struct InodeDestroying(());
 
-/// An inode of the stacking filesystem itself, with its private data `D` beside it.
+/// An inode of the stacking filesystem `T` itself, with its private data beside it.
 ///
 /// The super block's `alloc_inode` allocates these, so `container_of` leads from any inode of
-/// that super block to its `InodeWith`.
+/// that super block to its `OwnInode`. The type says whose inode it is: an `&OwnInode<T>` is
+/// only made where the C side guarantees a `T` inode (an operation of `T`'s tables, a dentry
+/// or file of `T`), so its data and its super block's data need no run-time check.
 ///
 /// # Invariants
 ///
+/// - The inode belongs to a super block of `T` (whose `s_fs_info` is set, see
+///   [`OwnSuperBlock`]).
 /// - `key` is written only by `iget5_locked`'s `set` callback and read by its `test` callback,
 ///   both under `inode_hash_lock`.
 /// - `data` is `Some` from the moment the inode leaves `I_NEW` until it is freed, an RCU grace
 ///   period after `destroy_inode` (so that RCU walkers may read it); it is written only while
 ///   the inode is `I_NEW` (no one else can use it).
 #[repr(C)]
-pub(crate) struct InodeWith<D> {
+pub(crate) struct OwnInode<T: FileSystem> {
     inode: Opaque<bindings::inode>,
     key: UnsafeCell<usize>,
-    data: UnsafeCell<Option<D>>,
+    data: UnsafeCell<Option<T::InodeData>>,
 }
 
-// SAFETY: the inode is shareable (see `Inode`), and `D` is only shared as `&D`.
-unsafe impl<D: Send + Sync> Sync for InodeWith<D> {}
+// SAFETY: the inode is shareable (see `Inode`), and its data is only shared as `&`.
+unsafe impl<T: FileSystem> Sync for OwnInode<T> {}
 // SAFETY: as above.
-unsafe impl<D: Send + Sync> Send for InodeWith<D> {}
+unsafe impl<T: FileSystem> Send for OwnInode<T> {}
 
-impl<D> InodeWith<D> {
+// SAFETY: the same reference count as `Inode`'s.
+unsafe impl<T: FileSystem> AlwaysRefCounted for OwnInode<T> {
+    fn inc_ref(&self) {
+        self.inode().inc_ref();
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: the caller gives up one reference; `inode` is the first field.
+        unsafe { Inode::dec_ref(obj.cast::<Inode>()) };
+    }
+}
+
+impl<T: FileSystem> OwnInode<T> {
     /// # Safety
     ///
-    /// `ptr` must point to the `inode` field of a live `InodeWith<D>` that stays referenced
+    /// `ptr` must point to the `inode` field of a live `OwnInode<T>` that stays referenced
     /// for `'a`, and must not be `I_NEW`.
     pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::inode) -> &'a Self {
         // SAFETY: `inode` is the first field of a `repr(C)` struct, so the addresses agree.
@@ -59,8 +80,20 @@ impl<D> InodeWith<D> {
         unsafe { Inode::from_raw(self.inode.get()) }
     }
 
+    /// The super block, one of `T`'s.
+    pub(crate) fn sb(&self) -> &OwnSuperBlock<T> {
+        // SAFETY: by the type invariant the inode's super block is one of `T`'s, set up; it
+        // outlives its inodes.
+        unsafe { OwnSuperBlock::from_raw(self.inode().sb().as_raw()) }
+    }
+
+    /// The data of the mount the inode belongs to.
+    pub(crate) fn fs(&self) -> &T::Data {
+        self.sb().data()
+    }
+
     /// The private data.
-    pub(crate) fn data(&self) -> &D {
+    pub(crate) fn data(&self) -> &T::InodeData {
         // SAFETY: by the type invariant `data` is `Some` and not written while the inode can
         // be reached by anyone but its creator or evictor.
         match unsafe { &*self.data.get() } {
@@ -93,11 +126,11 @@ impl<D> InodeWith<D> {
     /// # Safety
     ///
     /// `ptr` must be an inode from [`Self::alloc`] in `destroy_inode`.
-    pub(super) unsafe fn destroy(ptr: *mut bindings::inode, release: fn(&D, &InodeDestroying)) {
+    pub(super) unsafe fn destroy(ptr: *mut bindings::inode) {
         let this = ptr.cast::<Self>();
         // SAFETY: `data` is no longer written (type invariant); others only read it.
         if let Some(data) = unsafe { &*(*this).data.get() } {
-            release(data, &InodeDestroying(()));
+            T::destroy_inode(data, &InodeDestroying(()));
         }
     }
 
@@ -133,11 +166,11 @@ impl<D> InodeWith<D> {
 }
 
 /// What `SuperBlock::iget` found.
-pub(crate) enum IgetResult<D> {
+pub(crate) enum IgetResult<T: FileSystem> {
     /// An inode with this key was already in the cache.
-    Cached(ARef<Inode>),
+    Cached(ARef<OwnInode<T>>),
     /// A new inode, locked, that the caller must initialise.
-    New(NewInode<D>),
+    New(NewInode<T>),
 }
 
 /// A new, locked (`I_NEW`) inode of the stacking filesystem that is not yet initialised.
@@ -147,13 +180,13 @@ pub(crate) enum IgetResult<D> {
 ///
 /// # Invariants
 ///
-/// `ptr` is an inode from `InodeWith::<D>::alloc` with one reference owned here: `I_NEW` and
+/// `ptr` is an inode from `OwnInode::<T>::alloc` with one reference owned here: `I_NEW` and
 /// hashed if `hashed`, else unhashed and reachable by nobody else.
-pub(crate) struct NewInode<D> {
+pub(crate) struct NewInode<T: FileSystem> {
     ptr: NonNull<bindings::inode>,
     /// From `iget5_locked` (hashed and `I_NEW`), or from `new_inode` (neither).
     hashed: bool,
-    _data: PhantomData<D>,
+    _data: PhantomData<T>,
 }
 
 /// Allocates an inode of `sb` that is not in the inode cache (`new_inode`): for objects that
@@ -161,8 +194,8 @@ pub(crate) struct NewInode<D> {
 ///
 /// # Safety
 ///
-/// `sb`'s inodes must all be `InodeWith<D>`.
-pub(super) unsafe fn new_unhashed<D>(sb: &SuperBlock) -> Result<NewInode<D>> {
+/// `sb` must be one of `T`'s super blocks.
+pub(super) unsafe fn new_unhashed<T: FileSystem>(sb: &SuperBlock) -> Result<NewInode<T>> {
     // SAFETY: `sb` is live.
     let ptr = NonNull::new(unsafe { bindings::new_inode(sb.as_raw()) }).ok_or(ENOMEM)?;
     // INVARIANT: a fresh inode, referenced once, that nobody else can reach yet.
@@ -177,15 +210,15 @@ pub(super) unsafe fn new_unhashed<D>(sb: &SuperBlock) -> Result<NewInode<D>> {
 ///
 /// # Safety
 ///
-/// `sb`'s inodes must all be `InodeWith<D>` (its `alloc_inode` is `InodeWith::<D>::alloc`).
-pub(super) unsafe fn iget<D>(sb: &SuperBlock, key: usize) -> Result<IgetResult<D>> {
+/// `sb` must be one of `T`'s super blocks (its `alloc_inode` is `OwnInode::<T>::alloc`).
+pub(super) unsafe fn iget<T: FileSystem>(sb: &SuperBlock, key: usize) -> Result<IgetResult<T>> {
     // SAFETY: `sb` is live; the callbacks match the allocation per the caller's promise.
     let ptr = unsafe {
         bindings::iget5_locked(
             sb.as_raw(),
             key as u64,
-            Some(InodeWith::<D>::iget_test),
-            Some(InodeWith::<D>::iget_set),
+            Some(OwnInode::<T>::iget_test),
+            Some(OwnInode::<T>::iget_set),
             key as *mut c_void,
         )
     };
@@ -204,23 +237,28 @@ pub(super) unsafe fn iget<D>(sb: &SuperBlock, key: usize) -> Result<IgetResult<D
     } else {
         // SAFETY: the reference from `iget5_locked` is handed to the `ARef`.
         Ok(IgetResult::Cached(unsafe {
-            ARef::from_raw(ptr.cast::<Inode>())
+            ARef::from_raw(ptr.cast::<OwnInode<T>>())
         }))
     }
 }
 
 /// How a new inode of the stacking filesystem behaves: which operation tables it gets.
-pub(crate) enum InodeKind<D: 'static> {
-    Directory(&'static InodeOps<D>, &'static FileOps<D>),
-    Regular(&'static InodeOps<D>, &'static FileOps<D>),
-    Symlink(&'static InodeOps<D>),
+pub(crate) enum InodeKind<T: FileSystem> {
+    Directory(&'static InodeOps<T>, &'static FileOps<T>),
+    Regular(&'static InodeOps<T>, &'static FileOps<T>),
+    Symlink(&'static InodeOps<T>),
     /// Device nodes, fifos and sockets: the VFS's own file operations for the type.
-    Special(&'static InodeOps<D>),
+    Special(&'static InodeOps<T>),
 }
 
-impl<D: Send + Sync + 'static> NewInode<D> {
+impl<T: FileSystem> NewInode<T> {
     /// Fills in the inode, attaches `data`, unlocks it and returns it ready for use.
-    pub(crate) fn init(self, params: &InodeParams, kind: InodeKind<D>, data: D) -> ARef<Inode> {
+    pub(crate) fn init(
+        self,
+        params: &InodeParams,
+        kind: InodeKind<T>,
+        data: T::InodeData,
+    ) -> ARef<OwnInode<T>> {
         let ptr = self.ptr.as_ptr();
         // SAFETY: the inode is `I_NEW`, so nobody else touches its fields or data yet.
         unsafe {
@@ -246,7 +284,7 @@ impl<D: Send + Sync + 'static> NewInode<D> {
                 }
             }
             set_rwsem_class(i);
-            *(*ptr.cast::<InodeWith<D>>()).data.get() = Some(data);
+            *(*ptr.cast::<OwnInode<T>>()).data.get() = Some(data);
             if self.hashed {
                 bindings::unlock_new_inode(ptr);
             }
@@ -255,7 +293,7 @@ impl<D: Send + Sync + 'static> NewInode<D> {
         core::mem::forget(self);
         // SAFETY: the reference from `iget5_locked` is handed over to the `ARef`; the inode is
         // initialised and unlocked.
-        unsafe { ARef::from_raw(ptr.cast::<Inode>()) }
+        unsafe { ARef::from_raw(ptr.cast::<OwnInode<T>>()) }
     }
 }
 
@@ -308,7 +346,7 @@ fn set_rwsem_class(inode: &mut bindings::inode) {
     let _ = inode;
 }
 
-impl<D> Drop for NewInode<D> {
+impl<T: FileSystem> Drop for NewInode<T> {
     fn drop(&mut self) {
         if self.hashed {
             // SAFETY: an uninitialised `I_NEW` inode we own: `iget_failed` marks it bad,

@@ -231,9 +231,4 @@ impl<'a> PathRef<'a> {
     pub(crate) fn as_raw(&self) -> *const bindings::path {
         &self.raw
     }
-
-    pub(crate) fn dentry(&self) -> &'a Dentry {
-        // SAFETY: valid for `'a` by the type invariant.
-        unsafe { Dentry::from_raw(self.raw.dentry) }
-    }
 }

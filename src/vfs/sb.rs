@@ -7,10 +7,10 @@
 
 use super::{
     bindings,
-    dentry::Dentry,
+    dentry::OwnDentry,
     fs_type::FileSystem,
     inode::Inode,
-    own_inode::{self, IgetResult, InodeWith, NewInode},
+    own_inode::{self, IgetResult, NewInode, OwnInode},
     path::PathRef,
     seq::SeqFile,
 };
@@ -101,25 +101,51 @@ impl SuperBlock {
         // SAFETY: `s_fs_info` of `T`'s super blocks is a `KBox<T::Data>` (see `fill_super_cb`).
         Some(unsafe { &*info.cast::<T::Data>() })
     }
+}
 
-    /// Allocates an inode of filesystem `T` outside the inode cache.
-    pub(crate) fn new_inode<T: FileSystem>(&self) -> Result<NewInode<T::InodeData>> {
-        // SAFETY: `s_op` is set once in `fill_super`, before any inode is made.
-        if !core::ptr::eq(unsafe { (*self.raw()).s_op }, &SuperOps::<T>::TABLE) {
-            return Err(EINVAL);
-        }
-        // SAFETY: `T`'s super operations allocate `InodeWith<T::InodeData>`.
-        unsafe { own_inode::new_unhashed(self) }
+/// A super block of the stacking filesystem `T`, set up: its data is in place.
+///
+/// # Invariants
+///
+/// `s_op` is `T`'s table and `s_fs_info` points to the super block's live `T::Data`, from
+/// before its root inode is made until after its last inode is evicted (see `fill_super_cb`
+/// and `kill_sb_cb`), so for as long as any of its inodes or dentries is referenced.
+#[repr(transparent)]
+pub(crate) struct OwnSuperBlock<T: FileSystem>(SuperBlock, core::marker::PhantomData<T>);
+
+impl<T: FileSystem> OwnSuperBlock<T> {
+    /// # Safety
+    ///
+    /// `ptr` must be a super block of `T` whose data is set and that stays so for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::super_block) -> &'a Self {
+        // SAFETY: transparent over `SuperBlock`; the rest is the caller's promise.
+        unsafe { &*ptr.cast::<Self>() }
     }
 
-    /// Looks up or allocates the inode with `key` of filesystem `T`.
-    pub(crate) fn iget<T: FileSystem>(&self, key: usize) -> Result<IgetResult<T::InodeData>> {
-        // SAFETY: `s_op` is set once in `fill_super`, before any inode is made.
-        if !core::ptr::eq(unsafe { (*self.raw()).s_op }, &SuperOps::<T>::TABLE) {
-            return Err(EINVAL);
-        }
-        // SAFETY: `T`'s super operations allocate `InodeWith<T::InodeData>`.
-        unsafe { own_inode::iget::<T::InodeData>(self, key) }
+    /// The mount's data (`s_fs_info`).
+    pub(crate) fn data(&self) -> &T::Data {
+        // SAFETY: by the type invariant, `s_fs_info` is a live `T::Data` for as long as `self`.
+        unsafe { &*(*self.0.raw()).s_fs_info.cast::<T::Data>() }
+    }
+
+    /// Allocates an inode outside the inode cache.
+    pub(crate) fn new_inode(&self) -> Result<NewInode<T>> {
+        // SAFETY: one of `T`'s super blocks (type invariant).
+        unsafe { own_inode::new_unhashed(&self.0) }
+    }
+
+    /// Looks up or allocates the inode with `key`.
+    pub(crate) fn iget(&self, key: usize) -> Result<IgetResult<T>> {
+        // SAFETY: one of `T`'s super blocks (type invariant).
+        unsafe { own_inode::iget::<T>(&self.0, key) }
+    }
+}
+
+impl<T: FileSystem> core::ops::Deref for OwnSuperBlock<T> {
+    type Target = SuperBlock;
+
+    fn deref(&self) -> &SuperBlock {
+        &self.0
     }
 }
 
@@ -228,7 +254,7 @@ impl<T: FileSystem> SuperOps<T> {
 unsafe extern "C" fn alloc_inode_cb<T: FileSystem>(
     _sb: *mut bindings::super_block,
 ) -> *mut bindings::inode {
-    InodeWith::<T::InodeData>::alloc()
+    OwnInode::<T>::alloc()
 }
 
 /// # Safety
@@ -236,7 +262,7 @@ unsafe extern "C" fn alloc_inode_cb<T: FileSystem>(
 /// Only called by the VFS as `->destroy_inode`, once per inode, after eviction.
 unsafe extern "C" fn destroy_inode_cb<T: FileSystem>(inode: *mut bindings::inode) {
     // SAFETY: an inode from `alloc_inode_cb::<T>`, in `destroy_inode`.
-    unsafe { InodeWith::<T::InodeData>::destroy(inode, T::destroy_inode) };
+    unsafe { OwnInode::<T>::destroy(inode) };
 }
 
 /// # Safety
@@ -244,7 +270,7 @@ unsafe extern "C" fn destroy_inode_cb<T: FileSystem>(inode: *mut bindings::inode
 /// Only called by the VFS as `->free_inode`, once per inode, after an RCU grace period.
 unsafe extern "C" fn free_inode_cb<T: FileSystem>(inode: *mut bindings::inode) {
     // SAFETY: an inode from `alloc_inode_cb::<T>`; this is its last use.
-    unsafe { InodeWith::<T::InodeData>::free(inode) };
+    unsafe { OwnInode::<T>::free(inode) };
 }
 
 /// # Safety
@@ -254,12 +280,12 @@ unsafe extern "C" fn statfs_cb<T: FileSystem>(
     dentry: *mut bindings::dentry,
     buf: *mut kernel::bindings::kstatfs,
 ) -> c_int {
-    // SAFETY: the VFS holds `dentry` for the call.
-    let d = unsafe { Dentry::from_raw(dentry) };
+    // SAFETY: the VFS holds `dentry`, one of `T`'s, for the call.
+    let d = unsafe { OwnDentry::<T>::from_raw(dentry) };
     // SAFETY: `buf` is the caller's, exclusively ours for the call.
     let buf = unsafe { &mut *buf.cast::<Kstatfs>() };
     from_result(|| {
-        let data = d.sb().data::<T>().ok_or(EINVAL)?;
+        let data = d.fs();
         T::statfs(data, buf).map(|()| 0)
     })
 }
@@ -300,18 +326,18 @@ unsafe extern "C" fn show_options_cb<T: FileSystem>(
     seq: *mut bindings::seq_file,
     dentry: *mut bindings::dentry,
 ) -> c_int {
-    // SAFETY: the VFS holds `dentry` for the call.
-    let d = unsafe { Dentry::from_raw(dentry) };
+    // SAFETY: the VFS holds `dentry`, one of `T`'s, for the call.
+    let d = unsafe { OwnDentry::<T>::from_raw(dentry) };
     // SAFETY: `seq` is being written by us alone for the call.
     let seq = unsafe { SeqFile::from_raw(seq) };
     from_result(|| {
-        let data = d.sb().data::<T>().ok_or(EINVAL)?;
+        let data = d.fs();
         T::show_options(data, seq).map(|()| 0)
     })
 }
 
 /// Makes the root dentry of `sb` from `root`.
-pub(super) fn make_root(sb: &SuperBlock, root: ARef<Inode>) -> Result {
+pub(super) fn make_root<T: FileSystem>(sb: &SuperBlock, root: ARef<OwnInode<T>>) -> Result {
     let inode = ARef::into_raw(root).as_ptr().cast::<bindings::inode>();
     // SAFETY: `d_make_root` consumes the inode reference, also on failure.
     let dentry = unsafe { bindings::d_make_root(inode) };
@@ -354,16 +380,6 @@ impl Drop for AnonDev {
 }
 
 impl Inode {
-    /// This inode as one of filesystem `T`'s, or `None` if it belongs to another filesystem.
-    pub(crate) fn own<T: FileSystem>(&self) -> Option<&InodeWith<T::InodeData>> {
-        // SAFETY: `i_sb` and its `s_op` are stable for a live inode.
-        let op = unsafe { (*self.sb().raw()).s_op };
-        core::ptr::eq(op, &SuperOps::<T>::TABLE)
-            // SAFETY: `T`'s inodes are `InodeWith<T::InodeData>`; an inode reachable through
-            // a reference outside `iget` is never `I_NEW`.
-            .then(|| unsafe { InodeWith::<T::InodeData>::from_raw(self.as_raw()) })
-    }
-
     /// Whether the current credentials own this inode or may act as if they did
     /// (`inode_owner_or_capable`), as seen through `mnt`.
     pub(crate) fn owner_or_capable(&self, mnt: &super::Mount) -> bool {

@@ -5,8 +5,13 @@
 //! C headers: [`include/linux/xattr.h`](srctree/include/linux/xattr.h)
 
 use super::{
-    bindings, dentry::Dentry, fs_type::FileSystem, len_result as to_len, own_inode::InodeWith,
-    path::Mount, trace,
+    bindings,
+    dentry::{Dentry, OwnDentry},
+    fs_type::FileSystem,
+    len_result as to_len,
+    own_inode::OwnInode,
+    path::Mount,
+    trace,
 };
 use kernel::{
     error::{from_result, to_result},
@@ -102,8 +107,8 @@ unsafe extern "C" fn get_cb<T: FileSystem>(
     // SAFETY: the VFS holds `dentry`, `inode` and `name` for the call; `inode` is ours.
     let (d, inode, name) = unsafe {
         (
-            Dentry::from_raw(dentry),
-            InodeWith::<T::InodeData>::from_raw(inode),
+            OwnDentry::<T>::from_raw(dentry),
+            OwnInode::<T>::from_raw(inode),
             CStr::from_char_ptr(name),
         )
     };
@@ -130,8 +135,8 @@ unsafe extern "C" fn set_cb<T: FileSystem>(
     // SAFETY: the VFS holds `dentry`, `inode` and `name` for the call; `inode` is ours.
     let (d, inode, name) = unsafe {
         (
-            Dentry::from_raw(dentry),
-            InodeWith::<T::InodeData>::from_raw(inode),
+            OwnDentry::<T>::from_raw(dentry),
+            OwnInode::<T>::from_raw(inode),
             CStr::from_char_ptr(name),
         )
     };
