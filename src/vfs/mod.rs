@@ -29,6 +29,7 @@ pub(crate) mod file;
 pub(crate) mod fs_type;
 pub(crate) mod inode;
 pub(crate) mod inode_ops;
+pub(crate) mod inode_state;
 pub(crate) mod namei;
 pub(crate) mod own_inode;
 pub(crate) mod path;
