@@ -6,7 +6,7 @@
 #![deny(unsafe_code)]
 
 use crate::{
-    config::{Config, UuidMode},
+    config::{self, Config, UuidMode},
     inode::{self, LowerEntry, RovlInode},
     layers::LayerStack,
     upper_layer,
@@ -75,6 +75,11 @@ impl vfs::FileSystem for Rovl {
 
     fn destroy_inode(data: &RovlInode, destroying: &vfs::InodeDestroying) {
         data.release(destroying);
+    }
+
+    /// Commas escaped as `\,` do not end an option, as in overlayfs.
+    fn option_end(options: &[u8]) -> Option<usize> {
+        config::option_end(options)
     }
 
     fn parse_param(ctx: &mut Config, param: &Param<'_>, log: &FsContextLog<'_>) -> Result {
