@@ -12,14 +12,16 @@ use crate::{
     upper_layer,
     vfs::{
         self, cred,
-        sb::{Kstatfs, NewSuperBlock, OVERLAYFS_SUPER_MAGIC},
+        sb::{Kstatfs, NewSuperBlock},
         seq::SeqFile,
         CredGuard, Dentry, FsContextLog, Inode, InodeWith, Param, PathRef, SuperBlock,
     },
     xattr::{self, OverlayXattrs},
 };
 use core::sync::atomic::{AtomicU64, Ordering};
-use kernel::{cred::Credential, prelude::*, str::CString, sync::aref::ARef};
+use kernel::{
+    cred::Credential, prelude::*, str::CString, sync::aref::ARef, uapi::OVERLAYFS_SUPER_MAGIC,
+};
 
 /// The rovl filesystem type.
 pub(crate) struct Rovl;
