@@ -3,8 +3,9 @@
 //! Mount options: parsing, escaping, and their checks. Mirrors `fs/overlayfs/params.c`.
 //!
 //! Options are taken one at a time, as the new mount API delivers them (`mount(2)` strings
-//! are split on commas by the VFS first). Each layer path is resolved when its option is
-//! parsed, with the mounter's credentials and working directory, so errors name the option.
+//! are split first, at the commas [`option_end`] finds). Each layer path is resolved when its
+//! option is parsed, with the mounter's credentials and working directory, so errors name the
+//! option.
 
 #![deny(unsafe_code)]
 
@@ -67,6 +68,23 @@ impl UuidMode {
             UuidMode::Auto => c"auto",
         }
     }
+}
+
+/// Where the first option of a `mount(2)` option string ends, for
+/// [`FileSystem::option_end`](crate::vfs::FileSystem::option_end): at the first comma not
+/// escaped with a backslash, so that a layer path may contain `\,` (overlayfs's syntax, its
+/// `ovl_next_opt()`); `None` if there is no such comma (the option is the last one). The
+/// escapes stay for the option's own parser ([`split_lowerdirs`]) to remove.
+pub(crate) fn option_end(opts: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i < opts.len() {
+        match opts[i] {
+            b'\\' => i += 2,
+            b',' => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 impl Config {
@@ -336,6 +354,62 @@ pub(crate) fn to_cstring(bytes: &[u8]) -> Result<CString> {
     v.push(0, GFP_KERNEL)?;
     let s = CStr::from_bytes_with_nul(&v).map_err(|_| EINVAL)?;
     Ok(CString::try_from(s)?)
+}
+
+#[kunit_tests(rovl_options)]
+mod option_tests {
+    use super::*;
+
+    /// `opts` split as the VFS splits it with `option_end`, the options joined with `|`.
+    fn split(opts: &[u8]) -> Result<KVec<u8>> {
+        let mut out = KVec::new();
+        let mut rest = opts;
+        loop {
+            let end = option_end(rest);
+            out.extend_from_slice(&rest[..end.unwrap_or(rest.len())], GFP_KERNEL)?;
+            let Some(end) = end else {
+                return Ok(out);
+            };
+            out.push(b'|', GFP_KERNEL)?;
+            rest = &rest[end + 1..];
+        }
+    }
+
+    #[test]
+    fn splits_at_commas() -> Result {
+        assert_eq!(split(b"lowerdir=/a")?.as_slice(), b"lowerdir=/a");
+        assert_eq!(
+            split(b"lowerdir=/a:/b,userxattr,uuid=off")?.as_slice(),
+            b"lowerdir=/a:/b|userxattr|uuid=off"
+        );
+        assert_eq!(option_end(b"ro,x"), Some(2));
+        assert_eq!(option_end(b"ro"), None);
+        Ok(())
+    }
+
+    #[test]
+    fn escaped_commas_stay() -> Result {
+        // The escapes are kept for the option's parser (`split_lowerdirs`).
+        assert_eq!(
+            split(b"lowerdir=/a\\,b:/c,index=off")?.as_slice(),
+            b"lowerdir=/a\\,b:/c|index=off"
+        );
+        assert_eq!(option_end(b"a\\,b"), None);
+        // An escaped backslash does not escape the comma after it.
+        assert_eq!(option_end(b"a\\\\,b"), Some(3));
+        // A backslash escapes whatever follows, a colon too; a trailing one ends the string.
+        assert_eq!(split(b"/a\\:b,/c\\")?.as_slice(), b"/a\\:b|/c\\");
+        Ok(())
+    }
+
+    #[test]
+    fn empty_options() -> Result {
+        assert_eq!(option_end(b""), None);
+        assert_eq!(split(b",")?.as_slice(), b"|");
+        assert_eq!(split(b"a,,b,")?.as_slice(), b"a||b|");
+        assert_eq!(option_end(b",a"), Some(0));
+        Ok(())
+    }
 }
 
 #[kunit_tests(rovl_config)]

@@ -11,11 +11,8 @@
 
 use crate::{
     config::LayerSpec,
-    vfs::{
-        dirop::{self, InUseMark},
-        sb::AnonDev,
-        Dentry, FsContextLog, PrivateMount, SuperBlock,
-    },
+    upper_layer::InUseMark,
+    vfs::{dirop, sb::AnonDev, Dentry, FsContextLog, PrivateMount, SuperBlock},
 };
 use kernel::{prelude::*, sync::aref::ARef};
 

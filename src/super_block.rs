@@ -6,20 +6,22 @@
 #![deny(unsafe_code)]
 
 use crate::{
-    config::{Config, UuidMode},
+    config::{self, Config, UuidMode},
     inode::{self, LowerEntry, RovlInode},
     layers::LayerStack,
     upper_layer,
     vfs::{
         self, cred,
-        sb::{Kstatfs, NewSuperBlock, OwnSuperBlock, OVERLAYFS_SUPER_MAGIC},
+        sb::{Kstatfs, NewSuperBlock, OwnSuperBlock},
         seq::SeqFile,
         CredGuard, Dentry, FsContextLog, OwnDentry, OwnInode, Param, PathRef, SuperBlock,
     },
     xattr::{self, OverlayXattrs},
 };
 use core::sync::atomic::{AtomicU64, Ordering};
-use kernel::{cred::Credential, prelude::*, str::CString, sync::aref::ARef};
+use kernel::{
+    cred::Credential, prelude::*, str::CString, sync::aref::ARef, uapi::OVERLAYFS_SUPER_MAGIC,
+};
 
 /// The rovl filesystem type.
 pub(crate) struct Rovl;
@@ -75,6 +77,11 @@ impl vfs::FileSystem for Rovl {
 
     fn destroy_inode(data: &RovlInode, destroying: &vfs::InodeDestroying) {
         data.release(destroying);
+    }
+
+    /// Commas escaped as `\,` do not end an option, as in overlayfs.
+    fn option_end(options: &[u8]) -> Option<usize> {
+        config::option_end(options)
     }
 
     fn parse_param(ctx: &mut Config, param: &Param<'_>, log: &FsContextLog<'_>) -> Result {

@@ -9,12 +9,35 @@
 use crate::{
     layers::{LayerStack, UpperLayer},
     vfs::{
-        dirop::{self, InUseMark},
-        xattr as vxattr, CredGuard, FsContextLog, Path, PrivateMount,
+        dirop,
+        inode_state::{StateBit, StateMark},
+        xattr as vxattr, CredGuard, Dentry, FsContextLog, Path, PrivateMount,
     },
     work,
 };
 use kernel::{cred::Credential, prelude::*};
+
+/// The exclusive "in use as an overlay's upper or work directory" mark on a real directory
+/// inode. It is overlayfs's own mark (`I_OVL_INUSE`, set by `ovl_inuse_trylock()`), so that
+/// rovl and overlayfs mounts see each other's use of a directory as two overlayfs mounts do.
+/// Dropping the mark clears it.
+pub(crate) struct InUseMark {
+    _mark: StateMark,
+}
+
+impl InUseMark {
+    const BIT: StateBit = StateBit::OVL_INUSE;
+
+    /// Whether some mount has marked `dir`'s inode in use.
+    pub(crate) fn is_set(dir: &Dentry) -> bool {
+        StateMark::is_set(dir, Self::BIT)
+    }
+
+    /// Marks `dir`'s inode in use; `None` if another mount has marked it already.
+    pub(crate) fn try_new(dir: &Dentry) -> Option<Self> {
+        StateMark::try_new(dir, Self::BIT).map(|mark| Self { _mark: mark })
+    }
+}
 
 /// Checks `upper` and `work`, clones the upper mount and prepares `workdir/work`.
 pub(crate) fn set_up(

@@ -473,8 +473,11 @@ impl Drop for InodeLock<'_> {
 }
 
 impl Inode {
-    /// Mirrors the real inode's owner, mode, times and size onto this stacking inode, as
-    /// `ovl_copyattr()` does after a change went through to the real object.
+    /// Mirrors the real inode's owner, mode, times and size, and a non-directory's link count,
+    /// onto this stacking inode after a change went through to the real object. That is part
+    /// of what the kernel's stacking helpers `fsstack_copy_attr_all()` and
+    /// `fsstack_copy_inode_size()` copy (`include/linux/fs_stack.h`): not `i_rdev`,
+    /// `i_blkbits`, `i_flags`, `i_blocks`, or a directory's link count.
     pub(crate) fn copy_attrs_from(&self, real: &Inode) {
         // SAFETY: both inodes are live. The stacking inode's fields are written racily with
         // readers, as in C: each is a word-sized store and readers tolerate a mixed view.

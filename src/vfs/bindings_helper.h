@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Input to bindgen for the C APIs rovl needs that `kernel::bindings` does not
- * carry. See Kbuild: only declarations made in these headers are emitted,
+ * Input to bindgen for the C APIs src/vfs/ needs that `kernel::bindings` does
+ * not carry. See Kbuild: only declarations made in these headers are emitted,
  * and the `RUST_CONST_HELPER_*` constants below.
  */
 #include <linux/backing-file.h>

@@ -18,7 +18,6 @@ use super::{
     attr::{FileType, RenameFlags},
     bindings,
     dentry::Dentry,
-    inode::Inode,
     path::Mount,
     trace,
 };
@@ -403,67 +402,4 @@ impl Drop for Renaming<'_> {
 pub(crate) fn is_subdir(dentry: &Dentry, ancestor: &Dentry) -> bool {
     // SAFETY: both dentries are referenced by the caller.
     unsafe { bindings::is_subdir(dentry.as_raw(), ancestor.as_raw()) }
-}
-
-/// The exclusive "in use as an overlay's upper or work directory" mark on a real directory
-/// inode (`I_OVL_INUSE`), shared with overlayfs so that either filesystem sees the other's
-/// use. Dropping the mark clears it.
-///
-/// # Invariants
-///
-/// `dir` is positive, and this mark set `I_OVL_INUSE` on its inode.
-pub(crate) struct InUseMark {
-    dir: ARef<Dentry>,
-}
-
-fn i_state(inode: &Inode) -> *mut u32 {
-    // SAFETY: `i_state.__state` is a field of a live inode; it is only written under
-    // `i_lock`, which the callers hold.
-    unsafe { (&raw mut (*inode.as_raw()).i_state.__state).cast::<u32>() }
-}
-
-impl InUseMark {
-    /// Whether some mount has marked `dir`'s inode in use.
-    pub(crate) fn is_set(dir: &Dentry) -> bool {
-        let flag = bindings::inode_state_flags_enum_I_OVL_INUSE;
-        // A racy read, as overlayfs's `ovl_is_inuse()` makes it too.
-        dir.inode()
-            // SAFETY: reading a word of a live inode.
-            .is_some_and(|inode| unsafe { core::ptr::read_volatile(i_state(inode)) } & flag != 0)
-    }
-
-    /// Marks `dir`'s inode in use; `None` if another mount has marked it already.
-    pub(crate) fn try_new(dir: &Dentry) -> Option<Self> {
-        let inode = dir.inode()?;
-        let flag = bindings::inode_state_flags_enum_I_OVL_INUSE;
-        // SAFETY: `i_lock` protects `i_state` writes, as `inode_state_set()` requires.
-        let free = unsafe {
-            bindings::spin_lock(&raw mut (*inode.as_raw()).i_lock);
-            let s = i_state(inode);
-            let free = core::ptr::read_volatile(s) & flag == 0;
-            if free {
-                core::ptr::write_volatile(s, core::ptr::read_volatile(s) | flag);
-            }
-            bindings::spin_unlock(&raw mut (*inode.as_raw()).i_lock);
-            free
-        };
-        // INVARIANT: the dentry is positive and we set the flag.
-        free.then(|| Self { dir: dir.into() })
-    }
-}
-
-impl Drop for InUseMark {
-    fn drop(&mut self) {
-        let Some(inode) = self.dir.inode() else {
-            return;
-        };
-        let flag = bindings::inode_state_flags_enum_I_OVL_INUSE;
-        // SAFETY: as in `try_new`; the flag is ours to clear (type invariant).
-        unsafe {
-            bindings::spin_lock(&raw mut (*inode.as_raw()).i_lock);
-            let s = i_state(inode);
-            core::ptr::write_volatile(s, core::ptr::read_volatile(s) & !flag);
-            bindings::spin_unlock(&raw mut (*inode.as_raw()).i_lock);
-        }
-    }
 }

@@ -5,7 +5,8 @@
 //! C headers: [`include/linux/fs.h`](srctree/include/linux/fs.h),
 //! [`include/linux/fs_context.h`](srctree/include/linux/fs_context.h)
 //!
-//! A mount goes: `init_fs_context` (a fresh `T::Context`), one `parse_param` per option,
+//! A mount goes: `init_fs_context` (a fresh `T::Context`), one `parse_param` per option (a
+//! `mount(2)` option string is split into options where `T::option_end` says each ends),
 //! `get_tree` → `fill_super` (`T::fill_super`, then `T::make_root`), and at umount `kill_sb`,
 //! which drops the `T::Data` that `fill_super` stored in `s_fs_info`. A remount goes
 //! `init_fs_context` (for reconfiguration), `parse_param`..., `reconfigure`.
@@ -40,6 +41,17 @@ pub(crate) trait FileSystem: Sized + Send + Sync + 'static {
     ///
     /// [`InodeDentry`]: super::dentry::InodeDentry
     fn destroy_inode(_data: &Self::InodeData, _destroying: &InodeDestroying) {}
+
+    /// Where the first option of a `mount(2)` option string `options` ends: the index of the
+    /// separator after it (which is dropped), or `None` if it is the last option. The VFS
+    /// splits the string with it before [`parse_param`] takes each option. The default
+    /// splits at every comma, as the kernel's generic parser (`generic_parse_monolithic()`)
+    /// does; an index outside `options` is taken as `None`.
+    ///
+    /// [`parse_param`]: FileSystem::parse_param
+    fn option_end(options: &[u8]) -> Option<usize> {
+        options.iter().position(|&c| c == b',')
+    }
 
     /// Takes one mount option. Returns `ENOPARAM` for an unknown key.
     fn parse_param(ctx: &mut Self::Context, param: &Param<'_>, log: &FsContextLog<'_>) -> Result;
@@ -206,7 +218,7 @@ impl<T: FileSystem> ContextOps<T> {
         free: Some(fc_free_cb::<T>),
         dup: None,
         parse_param: Some(parse_param_cb::<T>),
-        parse_monolithic: Some(parse_monolithic_cb),
+        parse_monolithic: Some(parse_monolithic_cb::<T>),
         get_tree: Some(get_tree_cb::<T>),
         reconfigure: Some(reconfigure_cb::<T>),
     };
@@ -305,23 +317,23 @@ unsafe extern "C" fn parse_param_cb<T: FileSystem>(
 ///
 /// Only called by the VFS as `->parse_monolithic`, with `data` the page of `mount(2)` options
 /// (NUL-terminated) or NULL.
-unsafe extern "C" fn parse_monolithic_cb(
+unsafe extern "C" fn parse_monolithic_cb<T: FileSystem>(
     fc: *mut bindings::fs_context,
     data: *mut c_void,
 ) -> c_int {
     // SAFETY: per the function's contract; the separator below stays within the string.
-    unsafe { bindings::vfs_parse_monolithic_sep(fc, data, Some(next_option)) }
+    unsafe { bindings::vfs_parse_monolithic_sep(fc, data, Some(next_option::<T>)) }
 }
 
-/// Splits `mount(2)` options at commas that are not escaped with a backslash, so that a
-/// layer path may contain `\,` (overlayfs's syntax). The escapes stay for the option's own
-/// parser to remove.
+/// Splits the first option off `mount(2)` options where [`FileSystem::option_end`] says it
+/// ends, as `strsep()` does for the kernel's generic parser: the separator becomes a NUL and
+/// `*s` moves past it, or becomes NULL after the last option.
 ///
 /// # Safety
 ///
 /// `s` must point to NULL or to a NUL-terminated, writable string, as
 /// `vfs_parse_monolithic_sep` passes.
-unsafe extern "C" fn next_option(s: *mut *mut c_char) -> *mut c_char {
+unsafe extern "C" fn next_option<T: FileSystem>(s: *mut *mut c_char) -> *mut c_char {
     // SAFETY: per the function's contract, `s` is valid to read.
     let start = unsafe { *s };
     if start.is_null() {
@@ -329,9 +341,12 @@ unsafe extern "C" fn next_option(s: *mut *mut c_char) -> *mut c_char {
     }
     // SAFETY: per the function's contract, `start` is a NUL-terminated string; the borrow
     // ends before the string is written below.
-    let end = option_end(unsafe { CStr::from_char_ptr(start) }.to_bytes());
+    let opts = unsafe { CStr::from_char_ptr(start) }.to_bytes();
+    let len = opts.len();
+    let end = T::option_end(opts).filter(|&i| i < len);
     if let Some(i) = end {
-        // SAFETY: `i` is the index of a comma inside the string, which is writable.
+        // SAFETY: `i` is the index of a byte inside the string (checked above), which is
+        // writable.
         unsafe {
             *start.add(i) = 0;
             *s = start.add(i + 1);
@@ -341,20 +356,6 @@ unsafe extern "C" fn next_option(s: *mut *mut c_char) -> *mut c_char {
         unsafe { *s = core::ptr::null_mut() };
     }
     start
-}
-
-/// Where the first option of `opts` ends: at the first comma not escaped with a backslash;
-/// `None` if there is no such comma (the option is the last one).
-fn option_end(opts: &[u8]) -> Option<usize> {
-    let mut i = 0;
-    while i < opts.len() {
-        match opts[i] {
-            b'\\' => i += 2,
-            b',' => return Some(i),
-            _ => i += 1,
-        }
-    }
-    None
 }
 
 /// # Safety
@@ -439,61 +440,5 @@ unsafe extern "C" fn d_real_cb<T: FileSystem>(
         // The real dentry is pinned by our inode for as long as `dentry` is referenced.
         Some(real) => real.as_raw(),
         None => dentry,
-    }
-}
-
-#[kunit_tests(rovl_options)]
-mod tests {
-    use super::*;
-
-    /// `opts` split as `next_option` splits it, the options joined with `|`.
-    fn split(opts: &[u8]) -> Result<KVec<u8>> {
-        let mut out = KVec::new();
-        let mut rest = opts;
-        loop {
-            let end = option_end(rest);
-            out.extend_from_slice(&rest[..end.unwrap_or(rest.len())], GFP_KERNEL)?;
-            let Some(end) = end else {
-                return Ok(out);
-            };
-            out.push(b'|', GFP_KERNEL)?;
-            rest = &rest[end + 1..];
-        }
-    }
-
-    #[test]
-    fn splits_at_commas() -> Result {
-        assert_eq!(split(b"lowerdir=/a")?.as_slice(), b"lowerdir=/a");
-        assert_eq!(
-            split(b"lowerdir=/a:/b,userxattr,uuid=off")?.as_slice(),
-            b"lowerdir=/a:/b|userxattr|uuid=off"
-        );
-        assert_eq!(option_end(b"ro,x"), Some(2));
-        assert_eq!(option_end(b"ro"), None);
-        Ok(())
-    }
-
-    #[test]
-    fn escaped_commas_stay() -> Result {
-        // The escapes are kept for the option's parser (`config::split_lowerdirs`).
-        assert_eq!(
-            split(b"lowerdir=/a\\,b:/c,index=off")?.as_slice(),
-            b"lowerdir=/a\\,b:/c|index=off"
-        );
-        assert_eq!(option_end(b"a\\,b"), None);
-        // An escaped backslash does not escape the comma after it.
-        assert_eq!(option_end(b"a\\\\,b"), Some(3));
-        // A backslash escapes whatever follows, a colon too; a trailing one ends the string.
-        assert_eq!(split(b"/a\\:b,/c\\")?.as_slice(), b"/a\\:b|/c\\");
-        Ok(())
-    }
-
-    #[test]
-    fn empty_options() -> Result {
-        assert_eq!(option_end(b""), None);
-        assert_eq!(split(b",")?.as_slice(), b"|");
-        assert_eq!(split(b"a,,b,")?.as_slice(), b"a||b|");
-        assert_eq!(option_end(b",a"), Some(0));
-        Ok(())
     }
 }

@@ -4,8 +4,12 @@
 //!
 //! This directory is the only place in rovl that touches raw pointers, `bindings::` items,
 //! `extern "C"` functions, C operation tables or refcount hand-offs. Everything above it is safe
-//! Rust. Nothing here knows about overlays: no layers, no whiteouts, no "upper". A passthrough
-//! or any other stacking filesystem could reuse these files unchanged.
+//! Rust. Nothing here knows about overlays: no layer stack, no "upper" or "lower", no rules
+//! about whiteouts. Where the kernel itself has a name for such a thing (its whiteouts:
+//! `vfs_whiteout()`, `RENAME_WHITEOUT`, `DCACHE_WHITEOUT_TYPE`; the `I_OVL_INUSE` inode
+//! state bit, [`inode_state::StateBit`]), it appears here by that name, as a mechanism, and
+//! what to do with it is decided above. A passthrough or any other stacking filesystem could
+//! reuse these files unchanged.
 //!
 //! What callers get:
 //! - counted references to C objects as [`ARef`](kernel::sync::aref::ARef)s ([`Dentry`],
@@ -13,8 +17,8 @@
 //!   [`Path`]s;
 //! - a [`FileSystem`] trait whose implementation is registered with [`Registration`], and
 //!   `#[vtable]` traits for inode and file operations whose tables are built at compile time;
-//! - the calls on real (lower) objects a stacking filesystem needs: lookup, getattr, statfs,
-//!   readlink, xattrs, opening backing files and forwarding I/O to them;
+//! - the calls a stacking filesystem makes on the real objects below it: lookup, getattr,
+//!   statfs, readlink, xattrs, opening backing files and forwarding I/O to them;
 //! - trace events ([`trace`]): every change made to a real filesystem emits one, from the one
 //!   function here that makes that kind of change. The events themselves (`rovl_events.h`,
 //!   the module's only C) are rovl's, so `trace` is the one file here a reuser would rename.
@@ -29,6 +33,7 @@ pub(crate) mod file;
 pub(crate) mod fs_type;
 pub(crate) mod inode;
 pub(crate) mod inode_ops;
+pub(crate) mod inode_state;
 pub(crate) mod namei;
 pub(crate) mod own_inode;
 pub(crate) mod path;

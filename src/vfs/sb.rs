@@ -36,9 +36,6 @@ unsafe impl Send for SuperBlock {}
 // CAST: the C macro is a small `int` literal (2); bindgen types it `u32`.
 pub(crate) const MAX_STACK_DEPTH: i32 = bindings::FILESYSTEM_MAX_STACK_DEPTH as i32;
 
-/// The magic number of overlayfs (`uapi/linux/magic.h`).
-pub(crate) use bindings::OVERLAYFS_SUPER_MAGIC;
-
 impl SuperBlock {
     /// # Safety
     ///
