@@ -75,11 +75,10 @@ pub(crate) fn create(
     copy_up::copy_up(&dentry.parent())?;
     // The new object belongs to the caller: act with the mounter's rights but the caller's
     // filesystem ids, which the upper filesystem gives the new inode.
-    let creator = {
-        let caller = cred::current_cred();
+    let creator = cred::with_current_cred(|caller| {
         let _mounter = fs.override_creds();
-        cred::with_fs_ids_of(caller)?
-    };
+        cred::with_fs_ids_of(caller)
+    })?;
     let upper = {
         let _creds = CredGuard::new(&creator);
         create_upper(fs, dir, dentry, &what)?

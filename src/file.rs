@@ -13,8 +13,8 @@ use crate::{
         backing::{self, WriteDone},
         cred,
         file::{
-            self as vfile, FileOperations, MmapRequest, OwnFile, ReadRequest, SpliceReadRequest,
-            WriteRequest,
+            self as vfile, FileOperations, MmapRequest, OwnFile, PosLocked, ReadRequest,
+            SpliceReadRequest, WriteRequest,
         },
         inode as vinode, CredGuard, OwnInode, PathRef,
     },
@@ -60,12 +60,9 @@ impl OpenFile {
             let layer = fs.layers.upper.as_ref().ok_or(EIO)?;
             let flags = vfile::flags(file).without(open_only());
             let _creds = fs.override_creds();
-            let real = backing::open(
-                file,
-                flags,
-                PathRef::new(&layer.mnt, upper),
-                cred::current_cred(),
-            )?;
+            let real = cred::with_current_cred(|caller| {
+                backing::open(file, flags, PathRef::new(&layer.mnt, upper), caller)
+            })?;
             // Another thread may have opened it first: then ours is dropped.
             self.upper.populate(real);
         }
@@ -123,7 +120,8 @@ impl FileOperations for RegularFile {
         if !real_inode.owner_or_capable(real.mnt) {
             flags = flags.without(OpenFlag::NoAtime);
         }
-        let real_file = backing::open(file, flags, real.path(), cred::current_cred())?;
+        let real_file =
+            cred::with_current_cred(|caller| backing::open(file, flags, real.path(), caller))?;
         Ok(OpenFile {
             real: real_file,
             upper: SetOnce::new(),
@@ -132,8 +130,21 @@ impl FileOperations for RegularFile {
         })
     }
 
-    fn llseek(file: &OwnFile<Rovl>, data: &OpenFile, offset: i64, whence: Whence) -> Result<i64> {
-        llseek_real(file, data.current(file)?, &data.creds, offset, whence)
+    fn llseek(
+        file: &OwnFile<Rovl>,
+        data: &OpenFile,
+        offset: i64,
+        whence: Whence,
+        locked: &PosLocked<'_>,
+    ) -> Result<i64> {
+        llseek_real(
+            file,
+            data.current(file)?,
+            &data.creds,
+            offset,
+            whence,
+            locked,
+        )
     }
 
     fn read_iter(data: &OpenFile, req: ReadRequest<'_, Rovl>) -> Result<usize> {
@@ -194,12 +205,13 @@ pub(crate) fn llseek_real(
     creds: &Credential,
     offset: i64,
     whence: Whence,
+    locked: &PosLocked<'_>,
 ) -> Result<i64> {
-    vfile::set_pos(real, vfile::pos(file));
+    vfile::set_pos(real, vfile::pos(file), locked);
     let pos = {
         let _creds = CredGuard::new(creds);
         vfile::llseek(real, offset, whence)?
     };
-    vfile::set_pos(file, pos);
+    vfile::set_pos(file, pos, locked);
     Ok(pos)
 }

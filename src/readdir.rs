@@ -18,7 +18,7 @@ use crate::{
     super_block::{Rovl, RovlFs},
     vfs::{
         attr::{FileType, OpenFlag, OpenFlags, Whence},
-        file::{self as vfile, FileOperations, OwnFile},
+        file::{self as vfile, FileOperations, OwnFile, PosLocked},
         namei,
         readdir::{self as vreaddir, DirContext, RealEntry},
         CredGuard, Dentry, Mount, OwnInode, PathRef,
@@ -182,9 +182,15 @@ impl FileOperations for Directory {
         })
     }
 
-    fn llseek(file: &OwnFile<Rovl>, data: &OpenDir, offset: i64, whence: Whence) -> Result<i64> {
+    fn llseek(
+        file: &OwnFile<Rovl>,
+        data: &OpenDir,
+        offset: i64,
+        whence: Whence,
+        locked: &PosLocked<'_>,
+    ) -> Result<i64> {
         match &data.kind {
-            DirKind::Real(real) => llseek_real(file, real, &data.creds, offset, whence),
+            DirKind::Real(real) => llseek_real(file, real, &data.creds, offset, whence, locked),
             DirKind::Merged { .. } => {
                 // Positions are indexes into the listing: SEEK_SET and SEEK_CUR only. (A read
                 // from 0 takes a fresh look at the listing.)
@@ -196,17 +202,22 @@ impl FileOperations for Directory {
                 if pos < 0 {
                     return Err(EINVAL);
                 }
-                vfile::set_pos(file, pos);
+                vfile::set_pos(file, pos, locked);
                 Ok(pos)
             }
         }
     }
 
-    fn iterate_shared(file: &OwnFile<Rovl>, data: &OpenDir, ctx: &mut DirContext) -> Result {
+    fn iterate_shared(
+        file: &OwnFile<Rovl>,
+        data: &OpenDir,
+        ctx: &mut DirContext,
+        locked: &PosLocked<'_>,
+    ) -> Result {
         let _creds = CredGuard::new(&data.creds);
         match &data.kind {
             DirKind::Real(real) => {
-                vfile::set_pos(real, ctx.pos());
+                vfile::set_pos(real, ctx.pos(), locked);
                 vreaddir::iterate_dir(real, ctx)
             }
             DirKind::Merged { flags, listing } => {

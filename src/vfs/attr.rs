@@ -454,13 +454,13 @@ pub(crate) fn set_mode(mnt: &Mount, dentry: &Dentry, mode: u32) -> Result {
     Iattr(Opaque::new(a)).apply(mnt, dentry)
 }
 
-/// Holds an inode's `i_rwsem` for writing, as `inode_lock()` does.
+/// Holds an inode's `i_rwsem` for writing (`inode_lock()`).
 pub(crate) struct InodeLock<'a>(&'a Inode);
 
 impl<'a> InodeLock<'a> {
     pub(crate) fn new(inode: &'a Inode) -> Self {
         // SAFETY: the inode is live for `'a`; the lock is released on drop.
-        unsafe { bindings::down_write(&raw mut (*inode.as_raw()).i_rwsem) };
+        unsafe { bindings::rovl_inode_lock(inode.as_raw()) };
         Self(inode)
     }
 }
@@ -468,7 +468,7 @@ impl<'a> InodeLock<'a> {
 impl Drop for InodeLock<'_> {
     fn drop(&mut self) {
         // SAFETY: taken in `new`.
-        unsafe { bindings::up_write(&raw mut (*self.0.as_raw()).i_rwsem) };
+        unsafe { bindings::rovl_inode_unlock(self.0.as_raw()) };
     }
 }
 
@@ -479,19 +479,23 @@ impl Inode {
     /// `fsstack_copy_inode_size()` copy (`include/linux/fs_stack.h`): not `i_rdev`,
     /// `i_blkbits`, `i_flags`, `i_blocks`, or a directory's link count.
     pub(crate) fn copy_attrs_from(&self, real: &Inode) {
-        // SAFETY: both inodes are live. The stacking inode's fields are written racily with
-        // readers, as in C: each is a word-sized store and readers tolerate a mixed view.
+        let (i, r) = (self.as_raw(), real.as_raw());
+        // SAFETY: both inodes are live. Their fields are read and written racily, as in C,
+        // through the raw pointers (no reference to a shared inode is made): each is a single
+        // load or store of a word-sized field, once, and readers tolerate a mixed view.
         unsafe {
-            let (i, r) = (&mut *self.as_raw(), &*real.as_raw());
-            i.i_uid = r.i_uid;
-            i.i_gid = r.i_gid;
-            i.i_mode = r.i_mode;
-            (i.i_atime_sec, i.i_atime_nsec) = (r.i_atime_sec, r.i_atime_nsec);
-            (i.i_mtime_sec, i.i_mtime_nsec) = (r.i_mtime_sec, r.i_mtime_nsec);
-            (i.i_ctime_sec, i.i_ctime_nsec) = (r.i_ctime_sec, r.i_ctime_nsec);
-            core::ptr::write_volatile(&raw mut i.i_size, real.size());
+            copy_once(&raw const (*r).i_uid, &raw mut (*i).i_uid);
+            copy_once(&raw const (*r).i_gid, &raw mut (*i).i_gid);
+            copy_once(&raw const (*r).i_mode, &raw mut (*i).i_mode);
+            copy_once(&raw const (*r).i_atime_sec, &raw mut (*i).i_atime_sec);
+            copy_once(&raw const (*r).i_atime_nsec, &raw mut (*i).i_atime_nsec);
+            copy_once(&raw const (*r).i_mtime_sec, &raw mut (*i).i_mtime_sec);
+            copy_once(&raw const (*r).i_mtime_nsec, &raw mut (*i).i_mtime_nsec);
+            copy_once(&raw const (*r).i_ctime_sec, &raw mut (*i).i_ctime_sec);
+            copy_once(&raw const (*r).i_ctime_nsec, &raw mut (*i).i_ctime_nsec);
+            bindings::rovl_i_size_write(i, real.size());
             if !real.is_dir() {
-                bindings::set_nlink(self.as_raw(), r.__bindgen_anon_1.i_nlink);
+                bindings::set_nlink(i, real.nlink());
             }
         }
     }
@@ -553,21 +557,43 @@ pub(crate) struct InodeParams {
 impl InodeParams {
     /// Copies the identity and attributes of `real`.
     pub(crate) fn copy_of(real: &Inode) -> Self {
-        let r = real.raw();
-        Self {
-            ino: r.i_ino,
-            mode: r.i_mode,
-            rdev: r.i_rdev,
-            // SAFETY: both union members are the same integer.
-            nlink: unsafe { r.__bindgen_anon_1.i_nlink },
-            uid: r.i_uid,
-            gid: r.i_gid,
-            size: r.i_size,
-            times: [
-                (r.i_atime_sec, r.i_atime_nsec),
-                (r.i_mtime_sec, r.i_mtime_nsec),
-                (r.i_ctime_sec, r.i_ctime_nsec),
-            ],
+        let r = real.as_raw();
+        // SAFETY: each pointer is to a field of `real`, read once (see `Inode::read_once`).
+        unsafe {
+            Self {
+                ino: real.ino(),
+                mode: real.read_once(&raw const (*r).i_mode),
+                rdev: real.rdev(),
+                nlink: real.nlink(),
+                uid: real.read_once(&raw const (*r).i_uid),
+                gid: real.read_once(&raw const (*r).i_gid),
+                size: real.size(),
+                times: [
+                    (
+                        real.read_once(&raw const (*r).i_atime_sec),
+                        real.read_once(&raw const (*r).i_atime_nsec),
+                    ),
+                    (
+                        real.read_once(&raw const (*r).i_mtime_sec),
+                        real.read_once(&raw const (*r).i_mtime_nsec),
+                    ),
+                    (
+                        real.read_once(&raw const (*r).i_ctime_sec),
+                        real.read_once(&raw const (*r).i_ctime_nsec),
+                    ),
+                ],
+            }
         }
     }
+}
+
+/// Copies the field at `from` to `to` with one load and one store, as `WRITE_ONCE(*to,
+/// READ_ONCE(*from))` does.
+///
+/// # Safety
+///
+/// Both pointers must be valid and aligned for a `T`.
+unsafe fn copy_once<T: Copy>(from: *const T, to: *mut T) {
+    // SAFETY: the caller's promise.
+    unsafe { core::ptr::write_volatile(to, core::ptr::read_volatile(from)) }
 }

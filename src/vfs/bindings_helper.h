@@ -27,3 +27,6 @@ const unsigned int RUST_CONST_HELPER_ESCAPE_OCTAL = ESCAPE_OCTAL;
 
 /* rovl's own trace events (only their tracepoints and emitters, see Kbuild) */
 #include "rovl_events.h"
+
+/* functions for the static inlines src/vfs/ calls */
+#include "rovl_helpers.h"

@@ -5,11 +5,8 @@
 //! C headers: [`include/linux/cred.h`](srctree/include/linux/cred.h)
 
 use super::bindings;
-use core::{
-    ptr::NonNull,
-    sync::atomic::{AtomicPtr, Ordering},
-};
-use kernel::{cred::Credential, prelude::*, sync::aref::ARef, task::Task};
+use core::ptr::NonNull;
+use kernel::{cred::Credential, prelude::*, sync::aref::ARef};
 
 /// Returns a counted copy of the current task's credentials.
 ///
@@ -23,13 +20,16 @@ pub(crate) fn prepare_creds() -> Result<ARef<Credential>> {
     Ok(unsafe { ARef::from_raw(ptr.cast::<Credential>()) })
 }
 
-/// Returns the current task's subjective credentials.
-pub(crate) fn current_cred<'a>() -> &'a Credential {
-    // SAFETY: `current` is always a valid task for the duration of a syscall or kthread step.
-    let cred = unsafe { (*Task::current_raw()).cred };
-    // SAFETY: a task's subjective credentials are only replaced by the task itself, and every
-    // borrow handed out here ends before the caller returns to its own caller.
-    unsafe { Credential::from_ptr(cred) }
+/// Runs `f` with the current task's subjective credentials (`current_cred()`).
+///
+/// The borrow cannot leave `f`: the credentials are the task's own reference, valid until
+/// the task installs others, and a [`CredGuard`] made inside `f` puts them back before `f`
+/// returns (one made outside outlives `f`).
+pub(crate) fn with_current_cred<R>(f: impl FnOnce(&Credential) -> R) -> R {
+    // SAFETY: FFI call with no preconditions; `current` is valid in process context.
+    let cred = unsafe { bindings::rovl_current_cred() };
+    // SAFETY: valid for the duration of `f`, as above; `Credential` is a transparent wrapper.
+    f(unsafe { Credential::from_ptr(cred) })
 }
 
 /// Acts with other credentials until dropped, as `override_creds`/`revert_creds` do.
@@ -42,16 +42,18 @@ pub(crate) fn current_cred<'a>() -> &'a Credential {
 /// `old` is the pointer that was in `current->cred` when the guard was made, and the
 /// credentials installed in its place outlive the guard (by the lifetime `'a`).
 pub(crate) struct CredGuard<'a> {
-    old: *mut bindings::cred,
+    old: *const bindings::cred,
     _cred: core::marker::PhantomData<&'a Credential>,
 }
 
 impl<'a> CredGuard<'a> {
     /// Makes `cred` the current task's subjective credentials until the guard is dropped.
     pub(crate) fn new(cred: &'a Credential) -> Self {
+        // SAFETY: `cred` is valid for `'a`, which the guard does not outlive.
+        let old = unsafe { bindings::rovl_override_creds(cred.as_ptr()) };
         // INVARIANT: we keep what was there and `cred` outlives `'a`.
         Self {
-            old: swap_current_cred(cred.as_ptr().cast_mut()),
+            old,
             _cred: core::marker::PhantomData,
         }
     }
@@ -59,21 +61,10 @@ impl<'a> CredGuard<'a> {
 
 impl Drop for CredGuard<'_> {
     fn drop(&mut self) {
-        swap_current_cred(self.old);
+        // SAFETY: `old` was the task's credentials when the guard was made (type invariant),
+        // and the guard is dropped on that task (it is neither `Send` nor `Sync`).
+        unsafe { bindings::rovl_revert_creds(self.old) };
     }
-}
-
-/// Replaces `current->cred` as `rcu_replace_pointer` does (a release store), returning the old.
-///
-/// `override_creds()` is a static inline in C, so it has no symbol to call.
-fn swap_current_cred(new: *mut bindings::cred) -> *mut bindings::cred {
-    // SAFETY: `current` is valid; only the task itself replaces its subjective credentials, and
-    // readers on other CPUs use `rcu_dereference`, for which a release store suffices.
-    let slot = unsafe { &raw mut (*Task::current_raw()).cred };
-    // SAFETY: `slot` is a properly aligned pointer field that lives as long as the task; all
-    // concurrent access to it is atomic (RCU readers) or by this task.
-    let slot = unsafe { AtomicPtr::from_ptr(slot.cast::<*mut bindings::cred>()) };
-    slot.swap(new, Ordering::Release)
 }
 
 /// A copy of the current credentials with the filesystem ids (`fsuid`, `fsgid`) of `ids`:

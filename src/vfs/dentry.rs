@@ -37,11 +37,11 @@ unsafe impl Send for Dentry {}
 // SAFETY: the methods on `&Dentry` only read fields that are stable or read atomically.
 unsafe impl Sync for Dentry {}
 
-// SAFETY: `lockref_get` (the body of `dget`) and `dput` manage the dentry's refcount.
+// SAFETY: `dget` and `dput` manage the dentry's refcount.
 unsafe impl AlwaysRefCounted for Dentry {
     fn inc_ref(&self) {
-        // SAFETY: `&self` proves the refcount is non-zero; `dget()` is this call in C.
-        unsafe { bindings::lockref_get(&raw mut (*self.0.get()).d_lockref) };
+        // SAFETY: `&self` proves the refcount is non-zero.
+        unsafe { bindings::rovl_dget(self.0.get()) };
     }
 
     unsafe fn dec_ref(obj: NonNull<Self>) {

@@ -154,6 +154,7 @@ pub(crate) trait FileOperations: Sized {
         _data: &Self::OpenData,
         _offset: i64,
         _whence: Whence,
+        _pos: &PosLocked<'_>,
     ) -> Result<i64> {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
@@ -194,6 +195,7 @@ pub(crate) trait FileOperations: Sized {
         _file: &OwnFile<Self::Fs>,
         _data: &Self::OpenData,
         _ctx: &mut DirContext,
+        _pos: &PosLocked<'_>,
     ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
@@ -320,7 +322,8 @@ unsafe extern "C" fn release_cb<U: FileOperations>(
 
 /// # Safety
 ///
-/// Only called by the VFS as `->llseek` of a file opened by `open_cb::<U>`.
+/// Only called by the VFS as `->llseek` of a file opened by `open_cb::<U>`, with the file's
+/// position lock held if the file has other users (`fdget_pos`).
 unsafe extern "C" fn llseek_cb<U: FileOperations>(
     file: *mut bindings::file,
     offset: bindings::loff_t,
@@ -328,7 +331,9 @@ unsafe extern "C" fn llseek_cb<U: FileOperations>(
 ) -> bindings::loff_t {
     // SAFETY: an open file of ours, valid for the call.
     let (f, data) = unsafe { (OwnFile::<U::Fs>::from_raw(file), open_data::<U>(file)) };
-    match U::llseek(f, data, offset, Whence::from_raw(whence)) {
+    // INVARIANT: per the function's contract, the offset is ours to move for the call.
+    let pos = PosLocked(PhantomData);
+    match U::llseek(f, data, offset, Whence::from_raw(whence), &pos) {
         Ok(pos) => pos,
         Err(e) => e.to_errno().into(),
     }
@@ -445,7 +450,9 @@ unsafe extern "C" fn iterate_shared_cb<U: FileOperations>(
     let (f, data) = unsafe { (OwnFile::<U::Fs>::from_raw(file), open_data::<U>(file)) };
     // SAFETY: `ctx` is the caller's, exclusively ours for the call.
     let ctx = unsafe { DirContext::from_raw(ctx) };
-    from_result(|| U::iterate_shared(f, data, ctx).map(|()| 0))
+    // INVARIANT: per the function's contract, the offset is ours to move for the call.
+    let pos = PosLocked(PhantomData);
+    from_result(|| U::iterate_shared(f, data, ctx, &pos).map(|()| 0))
 }
 
 /// # Safety
@@ -468,9 +475,22 @@ pub(crate) fn pos(file: &File) -> i64 {
     unsafe { (*file.as_ptr()).f_pos }
 }
 
-/// Sets the file's offset (`f_pos`).
-pub(crate) fn set_pos(file: &File, pos: i64) {
-    // SAFETY: callers hold the file's position lock (llseek and readdir run under it).
+/// Proof that the offsets of an open file of the stacking filesystem, and of the real files
+/// it forwards to (private to it), may be moved: handed to `llseek` and `iterate_shared`,
+/// which the VFS calls with the file's position lock held (`fdget_pos`) unless the file has
+/// no other user.
+///
+/// # Invariants
+///
+/// Made only by the `llseek` and `iterate_shared` trampolines, for the duration `'a` of the
+/// call.
+pub(crate) struct PosLocked<'a>(PhantomData<&'a ()>);
+
+/// Sets the file's offset (`f_pos`): `file` is the file the `PosLocked` proof was given for,
+/// or a real file private to it.
+pub(crate) fn set_pos(file: &File, pos: i64, _locked: &PosLocked<'_>) {
+    // SAFETY: writers of `f_pos` hold the position lock (or are its only user), which the
+    // proof stands for; readers without it accept a racy read, as in C.
     unsafe { (*file.as_ptr()).f_pos = pos };
 }
 

@@ -56,24 +56,33 @@ impl Inode {
         self.0.get()
     }
 
-    pub(super) fn raw(&self) -> &bindings::inode {
-        // SAFETY: the fields read through this are either immutable after creation (mode type
-        // bits, ino, sb, rdev) or read racily on purpose, as C `stat` paths do.
-        unsafe { &*self.0.get() }
+    /// Reads the field at `field` once, as `READ_ONCE` does: most fields of a live inode
+    /// may be written meanwhile (a `chmod`, a write), and the readers of a stacking
+    /// filesystem tolerate a value from just before or after, as the C `stat` paths do. No
+    /// reference to the shared inode is made.
+    ///
+    /// # Safety
+    ///
+    /// `field` must point into this inode, to an aligned field of type `F`.
+    pub(super) unsafe fn read_once<F: Copy>(&self, field: *const F) -> F {
+        // SAFETY: the caller's promise; the inode is live for as long as `self`.
+        unsafe { core::ptr::read_volatile(field) }
     }
 
     pub(crate) fn mode(&self) -> u32 {
-        u32::from(self.raw().i_mode)
+        // SAFETY: `i_mode` of this inode.
+        u32::from(unsafe { self.read_once(&raw const (*self.0.get()).i_mode) })
     }
 
     pub(crate) fn ino(&self) -> u64 {
-        self.raw().i_ino
+        // SAFETY: `i_ino` of this inode (set before the inode is reachable).
+        unsafe { self.read_once(&raw const (*self.0.get()).i_ino) }
     }
 
-    /// The size in bytes, read once as `i_size_read` does on 64-bit.
+    /// The size in bytes (`i_size_read()`).
     pub(crate) fn size(&self) -> i64 {
-        // SAFETY: an aligned 64-bit field, read atomically on 64-bit architectures.
-        unsafe { core::ptr::read_volatile(&raw const (*self.0.get()).i_size) }
+        // SAFETY: a live inode.
+        unsafe { bindings::rovl_i_size_read(self.0.get()) }
     }
 
     pub(crate) fn nlink(&self) -> u32 {
@@ -82,7 +91,8 @@ impl Inode {
     }
 
     pub(crate) fn rdev(&self) -> u32 {
-        self.raw().i_rdev
+        // SAFETY: `i_rdev` of this inode (set before the inode is reachable).
+        unsafe { self.read_once(&raw const (*self.0.get()).i_rdev) }
     }
 
     /// The type of the inode, from the type bits of its mode.
@@ -112,7 +122,7 @@ impl Inode {
         // SAFETY: `s_root` is set once in `fill_super`, before any other inode of the super
         // block can be reached; its `d_inode` never changes.
         unsafe {
-            let root = (*self.raw().i_sb).s_root;
+            let root = (*(*self.as_raw()).i_sb).s_root;
             !root.is_null() && core::ptr::eq((*root).d_inode, self.as_raw())
         }
     }
@@ -130,7 +140,7 @@ impl Inode {
 
     pub(crate) fn sb(&self) -> &SuperBlock {
         // SAFETY: `i_sb` is set at allocation and never changes.
-        unsafe { SuperBlock::from_raw(self.raw().i_sb) }
+        unsafe { SuperBlock::from_raw((*self.as_raw()).i_sb) }
     }
 }
 

@@ -9,7 +9,7 @@
 //! it sets its [`StateBit`] under `i_lock` if the bit was clear, and clears it when dropped.
 //! Which inodes a filesystem claims, and what the claim means to it, is the caller's choice.
 
-use super::{bindings, dentry::Dentry, inode::Inode};
+use super::{bindings, dentry::Dentry};
 use kernel::sync::aref::ARef;
 
 /// A bit of `i_state` (`enum inode_state_flags_enum`) that a [`StateMark`] may own.
@@ -48,22 +48,18 @@ pub(crate) struct StateMark {
     bit: StateBit,
 }
 
-fn i_state(inode: &Inode) -> *mut u32 {
-    // SAFETY: `i_state.__state` is a field of a live inode; it is only written under
-    // `i_lock`, which the callers hold.
-    unsafe { (&raw mut (*inode.as_raw()).i_state.__state).cast::<u32>() }
-}
-
 impl StateMark {
     /// Whether someone has marked `dentry`'s inode with `bit`.
     pub(crate) fn is_set(dentry: &Dentry, bit: StateBit) -> bool {
         let flag = bit.0;
-        // Read once without `i_lock`, as `inode_state_read_once()` does: the answer may be
-        // stale as soon as it is given, with the lock or without.
-        dentry
-            .inode()
-            // SAFETY: reading a word of a live inode.
-            .is_some_and(|inode| unsafe { core::ptr::read_volatile(i_state(inode)) } & flag != 0)
+        let Some(inode) = dentry.inode() else {
+            return false;
+        };
+        // Read once without `i_lock`: the answer may be stale as soon as it is given, with the
+        // lock or without.
+        // SAFETY: a live inode, held through the dentry.
+        let state = unsafe { bindings::rovl_inode_state_read_once(inode.as_raw()) };
+        state & flag != 0
     }
 
     /// Marks `dentry`'s inode with `bit`; `None` if the dentry is negative or the inode is
@@ -74,13 +70,13 @@ impl StateMark {
         // SAFETY: `i_lock` protects `i_state` writes, as `inode_state_set()` requires; the
         // VFS leaves the bit alone while we hold the dentry (invariant of `StateBit`).
         let free = unsafe {
-            bindings::spin_lock(&raw mut (*inode.as_raw()).i_lock);
-            let s = i_state(inode);
-            let free = core::ptr::read_volatile(s) & flag == 0;
+            let raw = inode.as_raw();
+            bindings::spin_lock(&raw mut (*raw).i_lock);
+            let free = bindings::rovl_inode_state_read_once(raw) & flag == 0;
             if free {
-                core::ptr::write_volatile(s, core::ptr::read_volatile(s) | flag);
+                bindings::rovl_inode_state_set(raw, flag);
             }
-            bindings::spin_unlock(&raw mut (*inode.as_raw()).i_lock);
+            bindings::spin_unlock(&raw mut (*raw).i_lock);
             free
         };
         // INVARIANT: the dentry is positive and we set the bit.
@@ -99,10 +95,10 @@ impl Drop for StateMark {
         let flag = self.bit.0;
         // SAFETY: as in `try_new`; the bit is ours to clear (type invariant).
         unsafe {
-            bindings::spin_lock(&raw mut (*inode.as_raw()).i_lock);
-            let s = i_state(inode);
-            core::ptr::write_volatile(s, core::ptr::read_volatile(s) & !flag);
-            bindings::spin_unlock(&raw mut (*inode.as_raw()).i_lock);
+            let raw = inode.as_raw();
+            bindings::spin_lock(&raw mut (*raw).i_lock);
+            bindings::rovl_inode_state_clear(raw, flag);
+            bindings::spin_unlock(&raw mut (*raw).i_lock);
         }
     }
 }

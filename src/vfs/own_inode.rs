@@ -223,9 +223,8 @@ pub(super) unsafe fn iget<T: FileSystem>(sb: &SuperBlock, key: usize) -> Result<
         )
     };
     let ptr = NonNull::new(ptr).ok_or(ENOMEM)?;
-    // SAFETY: `iget5_locked` returns a referenced inode; `i_state` is read once, as
-    // `inode_state_read_once()` does (a static inline in C).
-    let state = unsafe { core::ptr::read_volatile(&raw const (*ptr.as_ptr()).i_state.__state) };
+    // SAFETY: `iget5_locked` returns a referenced inode.
+    let state = unsafe { bindings::rovl_inode_state_read_once(ptr.as_ptr()) };
     let is_new = state & bindings::inode_state_flags_enum_I_NEW != 0;
     if is_new {
         // INVARIANT: a new inode from our super block, referenced and locked.
@@ -259,34 +258,36 @@ impl<T: FileSystem> NewInode<T> {
         kind: InodeKind<T>,
         data: T::InodeData,
     ) -> ARef<OwnInode<T>> {
-        let ptr = self.ptr.as_ptr();
-        // SAFETY: the inode is `I_NEW`, so nobody else touches its fields or data yet.
+        let i = self.ptr.as_ptr();
+        // SAFETY: the inode is `I_NEW`, so nobody else reads the fields written here or its
+        // data yet. Others may already take its `i_lock` and test its `i_state` (to wait for
+        // `I_NEW` to clear), so the fields are written through the raw pointer: no reference
+        // to the whole inode is made.
         unsafe {
-            let i = &mut *ptr;
-            i.i_ino = params.ino;
-            i.i_mode = params.mode;
-            i.i_uid = params.uid;
-            i.i_gid = params.gid;
-            i.i_size = params.size;
-            (i.i_atime_sec, i.i_atime_nsec) = params.times[0];
-            (i.i_mtime_sec, i.i_mtime_nsec) = params.times[1];
-            (i.i_ctime_sec, i.i_ctime_nsec) = params.times[2];
-            bindings::set_nlink(ptr, params.nlink);
+            (*i).i_ino = params.ino;
+            (*i).i_mode = params.mode;
+            (*i).i_uid = params.uid;
+            (*i).i_gid = params.gid;
+            (*i).i_size = params.size;
+            ((*i).i_atime_sec, (*i).i_atime_nsec) = params.times[0];
+            ((*i).i_mtime_sec, (*i).i_mtime_nsec) = params.times[1];
+            ((*i).i_ctime_sec, (*i).i_ctime_nsec) = params.times[2];
+            bindings::set_nlink(i, params.nlink);
             match kind {
                 InodeKind::Directory(iops, fops) | InodeKind::Regular(iops, fops) => {
-                    i.i_op = &iops.0;
-                    i.__bindgen_anon_3.i_fop = &fops.0;
+                    (*i).i_op = &iops.0;
+                    (*i).__bindgen_anon_3.i_fop = &fops.0;
                 }
-                InodeKind::Symlink(iops) => i.i_op = &iops.0,
+                InodeKind::Symlink(iops) => (*i).i_op = &iops.0,
                 InodeKind::Special(iops) => {
-                    bindings::init_special_inode(ptr, params.mode, params.rdev);
-                    i.i_op = &iops.0;
+                    bindings::init_special_inode(i, params.mode, params.rdev);
+                    (*i).i_op = &iops.0;
                 }
             }
             set_rwsem_class(i);
-            *(*ptr.cast::<OwnInode<T>>()).data.get() = Some(data);
+            *(*i.cast::<OwnInode<T>>()).data.get() = Some(data);
             if self.hashed {
-                bindings::unlock_new_inode(ptr);
+                bindings::unlock_new_inode(i);
             }
         }
         let ptr = self.ptr;
@@ -317,28 +318,32 @@ const fn static_key() -> kernel::sync::LockClassKey {
 
 /// Gives a new inode's `i_rwsem` the lock class of its stacking depth, as
 /// `lockdep_set_class()` does.
-fn set_rwsem_class(inode: &mut bindings::inode) {
+///
+/// # Safety
+///
+/// `inode` must be a new (`I_NEW`) inode whose `i_rwsem` nobody uses yet.
+unsafe fn set_rwsem_class(inode: *mut bindings::inode) {
     #[cfg(CONFIG_LOCKDEP)]
     {
-        // SAFETY: `i_sb` of a new inode is valid; its depth was set in `fill_super`.
-        let depth = unsafe { (*inode.i_sb).s_stack_depth };
+        // SAFETY: `i_sb` of a new inode is valid; its depth was set in `fill_super`. The mode
+        // was set by `NewInode::init`, which owns the new inode's fields.
+        let (depth, mode) = unsafe { ((*(*inode).i_sb).s_stack_depth, (*inode).i_mode) };
         let depth = usize::try_from(depth - 1)
             .unwrap_or(0)
             .min(I_RWSEM_CLASSES.len() - 1);
-        let kind =
-            usize::from(FileType::of_mode(u32::from(inode.i_mode)) == Some(FileType::Directory));
+        let kind = usize::from(FileType::of_mode(u32::from(mode)) == Some(FileType::Directory));
         let key = &I_RWSEM_CLASSES[depth][kind];
-        let map = &mut inode.i_rwsem.dep_map;
-        // SAFETY: the inode is `I_NEW` and its rwsem unused; the key is static.
+        // SAFETY: per the function's contract the rwsem is unused; the key is static.
         unsafe {
+            let map = &raw mut (*inode).i_rwsem.dep_map;
             bindings::lockdep_init_map_type(
                 map,
                 c"&inode->i_rwsem".as_char_ptr(),
                 key.as_ptr(),
                 0,
-                map.wait_type_inner,
-                map.wait_type_outer,
-                map.lock_type,
+                (*map).wait_type_inner,
+                (*map).wait_type_outer,
+                (*map).lock_type,
             )
         };
     }

@@ -70,11 +70,10 @@ impl Mount {
         Ok(WriteAccess(self))
     }
 
-    /// The id-mapping of this mount, as `mnt_idmap()` reads it.
+    /// The id-mapping of this mount (`mnt_idmap()`).
     pub(crate) fn idmap(&self) -> *mut bindings::mnt_idmap {
-        // SAFETY: `mnt_idmap` is always a valid pointer; `smp_load_acquire` in C is a plain
-        // aligned load on x86 and the field is only changed before a mount becomes visible.
-        unsafe { core::ptr::read_volatile(&raw const (*self.0.get()).mnt_idmap) }
+        // SAFETY: a live mount.
+        unsafe { bindings::rovl_mnt_idmap(self.0.get()) }
     }
 }
 

@@ -129,7 +129,10 @@ pub(crate) fn read_all(dir: &File, sink: &mut dyn FnMut(RealEntry<'_>) -> Result
         sink,
         err: None,
     };
-    super::file::set_pos(dir, 0);
+    // The callers' directories are files they opened for themselves (see `open_dir`), so
+    // no one else moves their offset.
+    // SAFETY: a live file; at worst a racy store of an aligned word, as C makes.
+    unsafe { (*dir.as_ptr()).f_pos = 0 };
     loop {
         c.entries = 0;
         // SAFETY: `dir` is open and `c.ctx` is a valid context whose actor matches.

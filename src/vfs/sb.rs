@@ -75,10 +75,8 @@ impl SuperBlock {
 
     /// Whether the super block is mounted read-only.
     pub(crate) fn is_rdonly(&self) -> bool {
-        // SAFETY: an aligned integer, read once as `sb_rdonly()` does.
-        unsafe {
-            core::ptr::read_volatile(&raw const (*self.raw()).s_flags) & bindings::SB_RDONLY != 0
-        }
+        // SAFETY: a live super block.
+        unsafe { bindings::rovl_sb_rdonly(self.raw()) }
     }
 
     /// Whether `self` and `other` are the same super block.

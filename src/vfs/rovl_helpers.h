@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The static inlines of the C API that src/vfs/ calls. A static inline has no
+ * symbol for Rust to call, and re-implementing one in Rust would copy its
+ * reasoning (memory ordering, 32-bit special cases) and go stale when it
+ * changes; so rovl_helpers.c gives each one a function of the module, as the
+ * kernel's rust/helpers/ do for the kernel crate. Each is named after the
+ * inline it wraps, with a rovl_ prefix.
+ */
+#ifndef _ROVL_HELPERS_H
+#define _ROVL_HELPERS_H
+
+#include <linux/cred.h>
+#include <linux/dcache.h>
+#include <linux/fs.h>
+#include <linux/mount.h>
+
+struct dentry *rovl_dget(struct dentry *dentry);
+
+const struct cred *rovl_override_creds(const struct cred *override_cred);
+const struct cred *rovl_revert_creds(const struct cred *revert_cred);
+const struct cred *rovl_current_cred(void);
+
+loff_t rovl_i_size_read(const struct inode *inode);
+void rovl_i_size_write(struct inode *inode, loff_t i_size);
+
+void rovl_inode_lock(struct inode *inode);
+void rovl_inode_unlock(struct inode *inode);
+
+enum inode_state_flags_enum rovl_inode_state_read_once(struct inode *inode);
+void rovl_inode_state_set(struct inode *inode, enum inode_state_flags_enum flags);
+void rovl_inode_state_clear(struct inode *inode, enum inode_state_flags_enum flags);
+
+struct mnt_idmap *rovl_mnt_idmap(const struct vfsmount *mnt);
+bool rovl_sb_rdonly(const struct super_block *sb);
+
+#endif /* _ROVL_HELPERS_H */
