@@ -22,8 +22,8 @@
 //! 4. Real directories' `i_rwsem`: one through `vfs::dirop::DirOp`, two through `Renaming`
 //!    (`start_renaming*`, that is `lock_rename`), each guard ended before the next: a temporary
 //!    is made in the work directory under a `DirOp`, then moved under a `Renaming` of the work
-//!    and an upper directory (`copy_up::make_object`, `dir::create_over_whiteout`). The work
-//!    directory is locked only so, and is a subtree apart from the upper one (`upper_layer.rs`).
+//!    and an upper directory (`work::Temp::make`, then `Temp::place`). The work directory is
+//!    locked only so, and is a subtree apart from the upper one (`upper_layer.rs`).
 //!    Lookups and listings (`vfs::namei`, `vfs::readdir`) lock real directories shared, by
 //!    themselves; a directory is never looked up while it is being listed.
 //! 5. Real objects' own `i_rwsem`, under their parents' (`vfs::attr::InodeLock` in

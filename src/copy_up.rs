@@ -21,11 +21,11 @@ use crate::{
     super_block::{Rovl, RovlFs},
     vfs::{
         attr::{self, Attrs, FileType, OpenFlag, RenameFlags},
-        dirop::{DirOp, Renaming},
+        dirop::DirOp,
         file as vfile, inode as vinode, trace, xattr as vxattr, Dentry, OwnDentry, OwnInode,
         PathRef,
     },
-    work,
+    work::{Target, Temp},
 };
 use kernel::{prelude::*, str::CString, sync::aref::ARef};
 
@@ -108,42 +108,37 @@ fn copy_up_locked(
     let name = dentry.name()?;
     let _creds = fs.override_creds();
     let attrs = Attrs::of(lower.path(fs))?;
-    let temp = {
+    // Write access is held only at times here, so the temporary takes its own to be removed
+    // on an error (`None`).
+    let mut temp = {
         let _write = upper.mnt.want_write()?;
-        make_object(upper, lower, &attrs)?
+        Temp::make(fs, upper, None, |op| make_object(op, lower, &attrs))?
     };
-    let placed = (|| {
-        // The data is copied without write access held: the copy takes its own, and holding
-        // it twice could deadlock against a freeze.
-        if with_data && attrs.file_type() == Some(FileType::Regular) && attrs.size > 0 {
-            *size = attrs.size;
-            copy_data(fs, upper, lower, &temp, attrs.size)?;
-        }
-        let _write = upper.mnt.want_write()?;
-        copy_xattrs(fs, upper, lower, &temp)?;
-        attr::set_all(&upper.mnt, &temp, &attrs)?;
-        let mut rename = Renaming::by_dentry(
-            &upper.mnt,
-            &upper.work,
-            &temp,
-            &upper_parent,
-            &name,
-            RenameFlags::empty(),
-        )?;
-        if rename.target().inode().is_some() {
-            // The name appeared in the upper layer behind our back.
-            return Err(EEXIST);
-        }
-        rename.rename()
-    })();
-    if let Err(e) = placed {
-        if let Ok(_write) = upper.mnt.want_write() {
-            work::discard(fs, upper, &temp);
-        }
-        return Err(e);
+    // The data is copied without write access held: the copy takes its own, and holding it
+    // twice could deadlock against a freeze.
+    if with_data && attrs.file_type() == Some(FileType::Regular) && attrs.size > 0 {
+        *size = attrs.size;
+        copy_data(fs, upper, lower, temp.dentry(), attrs.size)?;
     }
-    inode.inode().copy_attrs_from(temp.inode().ok_or(EIO)?);
-    data.set_upper(temp);
+    let copy = {
+        let _write = upper.mnt.want_write()?;
+        copy_xattrs(fs, upper, lower, temp.dentry())?;
+        attr::set_all(&upper.mnt, temp.dentry(), &attrs)?;
+        temp.place(
+            &upper_parent,
+            Target::Name(&name),
+            RenameFlags::empty(),
+            |target| {
+                if target.inode().is_some() {
+                    // The name appeared in the upper layer behind our back.
+                    return Err(EEXIST);
+                }
+                Ok(())
+            },
+        )?
+    };
+    inode.inode().copy_attrs_from(copy.inode().ok_or(EIO)?);
+    data.set_upper(copy);
     // The parent now lists the upper object (its inode number), and a directory copied up
     // has a layer more to list.
     if let Some(parent) = parent.inode() {
@@ -153,14 +148,9 @@ fn copy_up_locked(
     Ok(())
 }
 
-/// Makes an object of the lower object's type in the work directory, under a temporary
-/// name.
-fn make_object(upper: &UpperLayer, lower: &LowerEntry, attrs: &Attrs) -> Result<ARef<Dentry>> {
-    let name = work::temp_name()?;
-    let op = DirOp::start_creating(&upper.mnt, &upper.work, name.to_bytes())?;
-    if op.dentry().inode().is_some() {
-        return Err(EEXIST);
-    }
+/// Makes an object of the lower object's type at the (negative, locked) name of `op`, in the
+/// work directory.
+fn make_object<'m>(op: DirOp<'m>, lower: &LowerEntry, attrs: &Attrs) -> Result<DirOp<'m>> {
     let perm = attrs.perm();
     let op = match attrs.file_type() {
         Some(FileType::Regular) => {
@@ -178,7 +168,7 @@ fn make_object(upper: &UpperLayer, lower: &LowerEntry, attrs: &Attrs) -> Result<
             op
         }
     };
-    Ok(op.dentry_ref())
+    Ok(op)
 }
 
 /// Copies `size` bytes of the lower file to the temporary upper one, and syncs them.

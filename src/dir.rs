@@ -22,9 +22,11 @@ use crate::{
         attr::{RenameFlag, RenameFlags},
         cred,
         dirop::{DirOp, Renaming},
-        inode as vinode, namei, CredGuard, Dentry, Inode, NewDentry, OwnDentry, OwnInode,
+        inode as vinode, namei,
+        path::WriteAccess,
+        CredGuard, Dentry, Inode, NewDentry, OwnDentry, OwnInode,
     },
-    work,
+    work::{self, Target, Temp},
     xattr::DirMark,
 };
 use kernel::{prelude::*, sync::aref::ARef, types::ScopeGuard};
@@ -160,7 +162,7 @@ fn create_upper(
     let upper = fs.layers.upper.as_ref().ok_or(EROFS)?;
     let upper_dir = dir.data().upper().ok_or(EIO)?;
     let name = dentry.name()?;
-    let _write = upper.mnt.want_write()?;
+    let write = upper.mnt.want_write()?;
     let op = DirOp::start_creating(&upper.mnt, upper_dir, &name)?;
     if op.dentry().inode().is_none() {
         let made = what.make(op)?.dentry_ref();
@@ -172,54 +174,36 @@ fn create_upper(
     }
     let whiteout = op.dentry_ref();
     drop(op);
-    create_over_whiteout(fs, upper, upper_dir, &whiteout, what)
+    create_over_whiteout(fs, upper, &write, upper_dir, &whiteout, what)
 }
 
 /// Replaces the whiteout `whiteout` in `upper_dir` with a new object: made in the work
 /// directory, then renamed over the whiteout. A directory made where a whiteout was is
 /// opaque, so what the whiteout hid stays hidden; it is exchanged with the whiteout, which
-/// is then removed from the work directory.
+/// is then removed from the work directory. The caller holds `write`.
 fn create_over_whiteout(
     fs: &RovlFs,
     upper: &UpperLayer,
+    write: &WriteAccess<'_>,
     upper_dir: &Dentry,
     whiteout: &Dentry,
     what: &NewObject<'_>,
 ) -> Result<ARef<Dentry>> {
-    let temp = {
-        let op = DirOp::start_creating(&upper.mnt, &upper.work, work::temp_name()?.to_bytes())?;
-        if op.dentry().inode().is_some() {
-            return Err(EEXIST);
-        }
-        what.make(op)?.dentry_ref()
-    };
+    let mut temp = Temp::make(fs, upper, Some(write), |op| what.make(op))?;
     let is_dir = what.is_dir();
-    let placed = (|| {
-        if is_dir {
-            fs.xattrs.set_opaque(&upper.mnt, &temp).map_err(|e| {
-                if e == EOPNOTSUPP {
-                    EIO
-                } else {
-                    e
-                }
-            })?;
-        }
-        let flags = if is_dir {
-            RenameFlag::Exchange.into()
-        } else {
-            RenameFlags::empty()
-        };
-        Renaming::by_dentries(&upper.mnt, &upper.work, &temp, upper_dir, whiteout, flags)?.rename()
-    })();
-    if let Err(e) = placed {
-        work::discard(fs, upper, &temp);
-        return Err(e);
-    }
     if is_dir {
-        // The whiteout now sits in the work directory.
-        work::discard(fs, upper, whiteout);
+        fs.xattrs
+            .set_opaque(&upper.mnt, temp.dentry())
+            .map_err(|e| if e == EOPNOTSUPP { EIO } else { e })?;
     }
-    Ok(temp)
+    let flags = if is_dir {
+        RenameFlag::Exchange.into()
+    } else {
+        RenameFlags::empty()
+    };
+    // After the exchange the whiteout sits in the work directory, and goes with `temp`.
+    let new = temp.place(upper_dir, Target::Dentry(whiteout), flags, |_| Ok(()))?;
+    Ok(new)
 }
 
 /// `unlink` (`is_dir` false) and `rmdir` of `dentry` in `dir`.
