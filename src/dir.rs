@@ -26,7 +26,7 @@ use crate::{
         path::WriteAccess,
         CredGuard, Dentry, Inode, NewDentry, OwnDentry, OwnInode,
     },
-    work::{self, Target, Temp},
+    work::{Target, Temp},
     xattr::DirMark,
 };
 use kernel::{prelude::*, sync::aref::ARef, types::ScopeGuard};
@@ -114,11 +114,11 @@ fn undo_create(fs: &RovlFs, dir: &OwnInode<Rovl>, dentry: &OwnDentry<Rovl>, uppe
     };
     let lower_positive = lookup::lower_positive(dir, &name);
     let _creds = fs.override_creds();
-    let Ok(_write) = layer.mnt.want_write() else {
+    let Ok(write) = layer.mnt.want_write() else {
         return;
     };
     let undone = if lower_positive {
-        replace_with_whiteout(fs, layer, upper_dir, &name, Some(upper))
+        replace_with_whiteout(fs, layer, &write, upper_dir, &name, Some(upper))
     } else {
         DirOp::start_removing_dentry(&layer.mnt, upper_dir, upper).and_then(|op| op.remove())
     };
@@ -226,9 +226,9 @@ pub(crate) fn remove(
     let upper_dir = dir.data().upper().ok_or(EIO)?;
     {
         let _creds = fs.override_creds();
-        let _write = upper.mnt.want_write()?;
+        let write = upper.mnt.want_write()?;
         if lower_positive {
-            replace_with_whiteout(fs, upper, upper_dir, &name, victim.data().upper())?;
+            replace_with_whiteout(fs, upper, &write, upper_dir, &name, victim.data().upper())?;
         } else {
             let op = DirOp::start_removing(&upper.mnt, upper_dir, &name)?;
             if !same_inode(
@@ -254,48 +254,30 @@ pub(crate) fn remove(
 /// Puts a whiteout at `name` in `upper_dir`, atomically replacing `victim` (the object there,
 /// if any): a whiteout is made in the work directory and renamed over it (exchanged, for a
 /// directory, which then is removed from the work directory with whatever whiteouts it
-/// held).
+/// held). The caller holds `write`.
 fn replace_with_whiteout(
     fs: &RovlFs,
     upper: &UpperLayer,
+    write: &WriteAccess<'_>,
     upper_dir: &Dentry,
     name: &[u8],
     victim: Option<&Dentry>,
 ) -> Result {
-    let whiteout = {
-        let op = DirOp::start_creating(&upper.mnt, &upper.work, work::temp_name()?.to_bytes())?;
-        if op.dentry().inode().is_some() {
-            return Err(EEXIST);
-        }
-        op.whiteout()?;
-        op.dentry_ref()
-    };
+    let mut whiteout = Temp::make(fs, upper, Some(write), |op| op.whiteout().map(|()| op))?;
     let victim_is_dir = victim.is_some_and(|v| v.is_dir());
     let flags = if victim_is_dir {
         RenameFlag::Exchange.into()
     } else {
         RenameFlags::empty()
     };
-    let mut displaced = None;
-    let placed = (|| {
-        let mut rename =
-            Renaming::by_dentry(&upper.mnt, &upper.work, &whiteout, upper_dir, name, flags)?;
-        if !same_inode(rename.target().inode(), victim.and_then(|v| v.inode())) {
+    // After an exchange the old directory sits in the work directory, and goes with
+    // `whiteout`.
+    whiteout.place(upper_dir, Target::Name(name), flags, |target| {
+        if !same_inode(target.inode(), victim.and_then(|v| v.inode())) {
             return Err(ESTALE);
         }
-        rename.rename()?;
-        if victim_is_dir {
-            displaced = Some(ARef::<Dentry>::from(rename.target()));
-        }
         Ok(())
-    })();
-    if let Err(e) = placed {
-        work::discard(fs, upper, &whiteout);
-        return Err(e);
-    }
-    if let Some(old_dir) = displaced {
-        work::discard(fs, upper, &old_dir);
-    }
+    })?;
     Ok(())
 }
 
@@ -372,7 +354,7 @@ pub(crate) fn rename(
     let new_upper_dir = new_dir.data().upper().ok_or(EIO)?;
 
     let _creds = fs.override_creds();
-    let _write = upper.mnt.want_write()?;
+    let write = upper.mnt.want_write()?;
     // Is the target name a whiteout in the upper layer?
     let new_is_whiteout = new.inode().is_none()
         && namei::lookup_positive(&upper.mnt, &new_name, new_upper_dir)?
@@ -399,7 +381,7 @@ pub(crate) fn rename(
         }
     }
     let new_upper_now: Option<ARef<Dentry>> = match new_inode {
-        Some(n) if clear_new => Some(clear_empty(fs, upper, new_upper_dir, n.data())?),
+        Some(n) if clear_new => Some(clear_empty(fs, upper, &write, new_upper_dir, n.data())?),
         Some(n) => n.data().upper().map(ARef::from),
         None => None,
     };
@@ -485,39 +467,26 @@ pub(crate) fn rename(
 
 /// Replaces the upper directory in `upper_dir` (of the merged directory `data`,
 /// empty in the merged view but perhaps holding whiteouts) with an empty opaque one, by
-/// exchange, and removes the old one. Returns the new upper directory.
+/// exchange, and removes the old one. Returns the new upper directory. The caller holds
+/// `write`.
 fn clear_empty(
     fs: &RovlFs,
     upper: &UpperLayer,
+    write: &WriteAccess<'_>,
     upper_dir: &Dentry,
     data: &RovlInode,
 ) -> Result<ARef<Dentry>> {
     let old = data.upper().ok_or(EIO)?;
     let attrs = crate::vfs::attr::Attrs::of(crate::vfs::PathRef::new(&upper.mnt, old))?;
-    let temp = {
-        let op = DirOp::start_creating(&upper.mnt, &upper.work, work::temp_name()?.to_bytes())?;
-        if op.dentry().inode().is_some() {
-            return Err(EEXIST);
-        }
-        op.mkdir(attrs.perm())?.dentry_ref()
-    };
-    let placed = (|| {
-        fs.xattrs.set_opaque(&upper.mnt, &temp)?;
-        crate::vfs::attr::set_all(&upper.mnt, &temp, &attrs)?;
-        let mut rename = Renaming::by_dentries(
-            &upper.mnt,
-            &upper.work,
-            &temp,
-            upper_dir,
-            old,
-            RenameFlag::Exchange.into(),
-        )?;
-        rename.rename()
-    })();
-    if let Err(e) = placed {
-        work::discard(fs, upper, &temp);
-        return Err(e);
-    }
-    work::discard(fs, upper, old);
-    Ok(temp)
+    let mut temp = Temp::make(fs, upper, Some(write), |op| op.mkdir(attrs.perm()))?;
+    fs.xattrs.set_opaque(&upper.mnt, temp.dentry())?;
+    crate::vfs::attr::set_all(&upper.mnt, temp.dentry(), &attrs)?;
+    // After the exchange the old directory sits in the work directory, and goes with `temp`.
+    let new = temp.place(
+        upper_dir,
+        Target::Dentry(old),
+        RenameFlag::Exchange.into(),
+        |_| Ok(()),
+    )?;
+    Ok(new)
 }

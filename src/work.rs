@@ -83,7 +83,7 @@ pub(crate) fn remove_tree(
 /// Best-effort removal of a temporary object from the work directory, after a failure: the
 /// error that caused the cleanup is the one to report. Whatever is left is removed at the
 /// next mount. The caller holds write access to the upper mount.
-pub(crate) fn discard(fs: &RovlFs, upper: &UpperLayer, temp: &Dentry) {
+fn discard(fs: &RovlFs, upper: &UpperLayer, temp: &Dentry) {
     let _creds = fs.override_creds();
     // The failure that got us here (often a short allocation) may strike the cleanup too;
     // a few more tries usually get through.
