@@ -34,7 +34,7 @@
 //! `override_creds` is no lock: its guards are scoped and nest anywhere (copy-up takes it under
 //! the copy-up lock, overlayfs outside it).
 //!
-//! Traps. The data is copied with no write access held: `copy_up::copy_up_locked` drops it
+//! Traps. The data is copied with no write access held: `copy_up::CopyUp::run` drops it
 //! between making the temporary and placing it, since `vfs_copy_file_range` takes `sb_writers`
 //! itself; holding it twice is recursive locking to lockdep, and deadlocks against a freeze
 //! that waits in between (overlayfs drops it there too, `copy_up.c:324-328`). rovl on rovl
