@@ -22,8 +22,8 @@
 //! 4. Real directories' `i_rwsem`: one through `vfs::dirop::DirOp`, two through `Renaming`
 //!    (`start_renaming*`, that is `lock_rename`), each guard ended before the next: a temporary
 //!    is made in the work directory under a `DirOp`, then moved under a `Renaming` of the work
-//!    and an upper directory (`copy_up::make_object`, `dir::create_over_whiteout`). The work
-//!    directory is locked only so, and is a subtree apart from the upper one (`upper_layer.rs`).
+//!    and an upper directory (`work::Temp::make`, then `Temp::place`). The work directory is
+//!    locked only so, and is a subtree apart from the upper one (`upper_layer.rs`).
 //!    Lookups and listings (`vfs::namei`, `vfs::readdir`) lock real directories shared, by
 //!    themselves; a directory is never looked up while it is being listed.
 //! 5. Real objects' own `i_rwsem`, under their parents' (`vfs::attr::InodeLock` in
@@ -34,7 +34,7 @@
 //! `override_creds` is no lock: its guards are scoped and nest anywhere (copy-up takes it under
 //! the copy-up lock, overlayfs outside it).
 //!
-//! Traps. The data is copied with no write access held: `copy_up::copy_up_locked` drops it
+//! Traps. The data is copied with no write access held: `copy_up::CopyUp::run` drops it
 //! between making the temporary and placing it, since `vfs_copy_file_range` takes `sb_writers`
 //! itself; holding it twice is recursive locking to lockdep, and deadlocks against a freeze
 //! that waits in between (overlayfs drops it there too, `copy_up.c:324-328`). rovl on rovl

@@ -16,16 +16,15 @@
 #![deny(unsafe_code)]
 
 use crate::{
-    inode::LowerEntry,
     layers::UpperLayer,
     super_block::{Rovl, RovlFs},
     vfs::{
         attr::{self, Attrs, FileType, OpenFlag, RenameFlags},
-        dirop::{DirOp, Renaming},
-        file as vfile, inode as vinode, trace, xattr as vxattr, Dentry, OwnDentry, OwnInode,
+        dirop::DirOp,
+        file as vfile, inode as vinode, trace, xattr as vxattr, Dentry, Mount, OwnDentry, OwnInode,
         PathRef,
     },
-    work,
+    work::{Target, Temp},
 };
 use kernel::{prelude::*, str::CString, sync::aref::ARef};
 
@@ -44,13 +43,9 @@ pub(crate) fn copy_up_without_data(dentry: &OwnDentry<Rovl>) -> Result {
 
 fn copy_up_tree(dentry: &OwnDentry<Rovl>, with_data: bool) -> Result {
     let fs = dentry.fs();
-    if fs.layers.upper.is_none() {
-        return Err(EROFS);
-    }
-    loop {
-        if dentry.positive()?.data().upper().is_some() {
-            return Ok(());
-        }
+    let upper = fs.layers.upper.as_ref().ok_or(EROFS)?;
+    let inode = dentry.positive()?;
+    while inode.data().upper().is_none() {
         // The topmost ancestor not yet in the upper layer (the root always is).
         let mut next: ARef<OwnDentry<Rovl>> = dentry.into();
         loop {
@@ -64,20 +59,30 @@ fn copy_up_tree(dentry: &OwnDentry<Rovl>, with_data: bool) -> Result {
             next = parent;
         }
         let is_target = *next == *dentry;
-        copy_up_one(fs, &next.parent(), &next, !is_target || with_data)?;
+        let next_inode = if is_target { inode } else { next.positive()? };
+        copy_up_one(
+            fs,
+            upper,
+            &next.parent(),
+            &next,
+            next_inode,
+            !is_target || with_data,
+        )?;
     }
+    Ok(())
 }
 
-/// Copies the single object `dentry` up into the upper directory of `parent`, which must
-/// have one. Each copy-up made is traced (`rovl:copy_up`), whether it succeeds or not.
+/// Copies the single object `dentry` (whose rovl inode is `inode`) up into the upper directory
+/// of `parent`, which must have one. Each copy-up made is traced (`rovl:copy_up`), whether it
+/// succeeds or not.
 fn copy_up_one(
     fs: &RovlFs,
+    upper: &UpperLayer,
     parent: &OwnDentry<Rovl>,
     dentry: &OwnDentry<Rovl>,
+    inode: &OwnInode<Rovl>,
     with_data: bool,
 ) -> Result {
-    let upper = fs.layers.upper.as_ref().ok_or(EROFS)?;
-    let inode = dentry.positive()?;
     let data = inode.data();
     let _guard = data.copy_up_lock.lock();
     if data.upper().is_some() {
@@ -91,8 +96,9 @@ fn copy_up_one(
     result
 }
 
-/// The body of [`copy_up_one`], with the object's copy-up lock held and no upper object yet.
-/// Sets `size` to the number of bytes of data to copy, once known.
+/// The body of [`copy_up_one`], with the object's copy-up lock held and no upper object yet:
+/// finds what the copy-up needs, then makes it with the mounter's credentials. Sets `size` to
+/// the number of bytes of data to copy, once known.
 fn copy_up_locked(
     fs: &RovlFs,
     upper: &UpperLayer,
@@ -102,144 +108,170 @@ fn copy_up_locked(
     with_data: bool,
     size: &mut i64,
 ) -> Result {
-    let data = inode.data();
-    let upper_parent: ARef<Dentry> = parent.positive()?.data().upper().ok_or(EIO)?.into();
-    let lower = data.lowers.first().ok_or(EIO)?;
+    let parent = parent.positive()?;
+    let upper_parent: ARef<Dentry> = parent.data().upper().ok_or(EIO)?.into();
+    let lower = inode.data().lowers.first().ok_or(EIO)?.path(fs);
     let name = dentry.name()?;
     let _creds = fs.override_creds();
-    let attrs = Attrs::of(lower.path(fs))?;
-    let temp = {
-        let _write = upper.mnt.want_write()?;
-        make_object(upper, lower, &attrs)?
-    };
-    let placed = (|| {
+    let attrs = Attrs::of(lower)?;
+    CopyUp {
+        fs,
+        upper,
+        inode,
+        parent,
+        lower,
+        upper_parent,
+        name,
+        attrs,
+        with_data,
+    }
+    .run(size)
+}
+
+/// One object's copy-up, with what it needs found once (overlayfs's `struct ovl_copy_up_ctx`).
+struct CopyUp<'a> {
+    fs: &'a RovlFs,
+    /// The layer the copy is made in (in its work directory, then moved to `upper_parent`).
+    upper: &'a UpperLayer,
+    /// The rovl inode of the object copied up.
+    inode: &'a OwnInode<Rovl>,
+    /// The rovl inode of its parent, which is in the upper layer.
+    parent: &'a OwnInode<Rovl>,
+    /// The lower object, on its layer's mount.
+    lower: PathRef<'a>,
+    /// The parent's upper directory, and the name the copy gets in it.
+    upper_parent: ARef<Dentry>,
+    name: KVec<u8>,
+    /// The lower object's attributes, read once before the copy is made.
+    attrs: Attrs,
+    /// Whether to copy a regular file's data (not for a truncation to zero).
+    with_data: bool,
+}
+
+impl CopyUp<'_> {
+    /// Makes the copy in the work directory, fills it in and renames it into place; then the
+    /// rovl inode shows it. Sets `size` to the number of bytes of data to copy, once known.
+    fn run(&self, size: &mut i64) -> Result {
+        let (fs, upper, attrs) = (self.fs, self.upper, &self.attrs);
+        // Write access is held only at times here, so the temporary takes its own to be removed
+        // on an error (`None`).
+        let mut temp = {
+            let _write = upper.mnt.want_write()?;
+            Temp::make(fs, upper, None, |op| self.make_object(op))?
+        };
         // The data is copied without write access held: the copy takes its own, and holding
         // it twice could deadlock against a freeze.
-        if with_data && attrs.file_type() == Some(FileType::Regular) && attrs.size > 0 {
+        if self.with_data && attrs.file_type() == Some(FileType::Regular) && attrs.size > 0 {
             *size = attrs.size;
-            copy_data(fs, upper, lower, &temp, attrs.size)?;
+            self.copy_data(temp.dentry())?;
         }
-        let _write = upper.mnt.want_write()?;
-        copy_xattrs(fs, upper, lower, &temp)?;
-        attr::set_all(&upper.mnt, &temp, &attrs)?;
-        let mut rename = Renaming::by_dentry(
-            &upper.mnt,
-            &upper.work,
-            &temp,
-            &upper_parent,
-            &name,
-            RenameFlags::empty(),
+        let copy = {
+            let _write = upper.mnt.want_write()?;
+            self.copy_xattrs(temp.dentry())?;
+            attr::set_all(&upper.mnt, temp.dentry(), attrs)?;
+            temp.place(
+                &self.upper_parent,
+                Target::Name(&self.name),
+                RenameFlags::empty(),
+                |target| {
+                    if target.inode().is_some() {
+                        // The name appeared in the upper layer behind our back.
+                        return Err(EEXIST);
+                    }
+                    Ok(())
+                },
+            )?
+        };
+        let data = self.inode.data();
+        self.inode.inode().copy_attrs_from(copy.inode().ok_or(EIO)?);
+        data.set_upper(copy);
+        // The parent now lists the upper object (its inode number), and a directory copied up
+        // has a layer more to list.
+        self.parent.data().listing_changed();
+        data.listing_changed();
+        Ok(())
+    }
+
+    /// Makes an object of the lower object's type at the (negative, locked) name of `op`, in
+    /// the work directory.
+    fn make_object<'m>(&self, op: DirOp<'m>) -> Result<DirOp<'m>> {
+        let attrs = &self.attrs;
+        let perm = attrs.perm();
+        let op = match attrs.file_type() {
+            Some(FileType::Regular) => {
+                op.create(FileType::Regular.mode_bits() | perm)?;
+                op
+            }
+            Some(FileType::Directory) => op.mkdir(perm)?,
+            Some(FileType::Symlink) => {
+                let target: CString = vinode::read_link(self.lower.dentry())?;
+                op.symlink(&target)?;
+                op
+            }
+            _ => {
+                op.mknod(attrs.mode, attrs.rdev)?;
+                op
+            }
+        };
+        Ok(op)
+    }
+
+    /// Copies the lower file's data to the temporary upper one, and syncs it.
+    fn copy_data(&self, temp: &Dentry) -> Result {
+        let (fs, size) = (self.fs, self.attrs.size);
+        let from = vfile::open_path(self.lower, OpenFlag::LargeFile.into(), &fs.creds)?;
+        let to = vfile::open_path(
+            PathRef::new(&self.upper.mnt, temp),
+            OpenFlag::WriteOnly | OpenFlag::LargeFile,
+            &fs.creds,
         )?;
-        if rename.target().inode().is_some() {
-            // The name appeared in the upper layer behind our back.
-            return Err(EEXIST);
+        let mut pos: i64 = 0;
+        while pos < size {
+            let want = usize::try_from(size - pos).unwrap_or(CHUNK).min(CHUNK);
+            let copied = vfile::copy_range(&from, &to, pos, want)?;
+            if copied == 0 {
+                // The lower file shrank behind our back.
+                return Err(EIO);
+            }
+            pos += copied as i64;
         }
-        rename.rename()
-    })();
-    if let Err(e) = placed {
-        if let Ok(_write) = upper.mnt.want_write() {
-            work::discard(fs, upper, &temp);
+        // The data must be on disk before the copy replaces the lower file in the view: after
+        // a crash, a renamed but empty copy would lose the file. As in overlayfs, unless
+        // `volatile`.
+        if !fs.is_volatile() {
+            vfile::fsync_range(&to, 0, i64::MAX, false)?;
         }
-        return Err(e);
+        Ok(())
     }
-    inode.inode().copy_attrs_from(temp.inode().ok_or(EIO)?);
-    data.set_upper(temp);
-    // The parent now lists the upper object (its inode number), and a directory copied up
-    // has a layer more to list.
-    if let Some(parent) = parent.inode() {
-        parent.data().listing_changed();
-    }
-    data.listing_changed();
-    Ok(())
-}
 
-/// Makes an object of the lower object's type in the work directory, under a temporary
-/// name.
-fn make_object(upper: &UpperLayer, lower: &LowerEntry, attrs: &Attrs) -> Result<ARef<Dentry>> {
-    let name = work::temp_name()?;
-    let op = DirOp::start_creating(&upper.mnt, &upper.work, name.to_bytes())?;
-    if op.dentry().inode().is_some() {
-        return Err(EEXIST);
-    }
-    let perm = attrs.perm();
-    let op = match attrs.file_type() {
-        Some(FileType::Regular) => {
-            op.create(FileType::Regular.mode_bits() | perm)?;
-            op
-        }
-        Some(FileType::Directory) => op.mkdir(perm)?,
-        Some(FileType::Symlink) => {
-            let target: CString = vinode::read_link(&lower.dentry)?;
-            op.symlink(&target)?;
-            op
-        }
-        _ => {
-            op.mknod(attrs.mode, attrs.rdev)?;
-            op
-        }
-    };
-    Ok(op.dentry_ref())
-}
-
-/// Copies `size` bytes of the lower file to the temporary upper one, and syncs them.
-fn copy_data(
-    fs: &RovlFs,
-    upper: &UpperLayer,
-    lower: &LowerEntry,
-    temp: &Dentry,
-    size: i64,
-) -> Result {
-    let from = vfile::open_path(lower.path(fs), OpenFlag::LargeFile.into(), &fs.creds)?;
-    let to = vfile::open_path(
-        PathRef::new(&upper.mnt, temp),
-        OpenFlag::WriteOnly | OpenFlag::LargeFile,
-        &fs.creds,
-    )?;
-    let mut pos: i64 = 0;
-    while pos < size {
-        let want = usize::try_from(size - pos).unwrap_or(CHUNK).min(CHUNK);
-        let copied = vfile::copy_range(&from, &to, pos, want)?;
-        if copied == 0 {
-            // The lower file shrank behind our back.
-            return Err(EIO);
-        }
-        pos += copied as i64;
-    }
-    // The data must be on disk before the copy replaces the lower file in the view: after a
-    // crash, a renamed but empty copy would lose the file. As in overlayfs, unless `volatile`.
-    if !fs.is_volatile() {
-        vfile::fsync_range(&to, 0, i64::MAX, false)?;
-    }
-    Ok(())
-}
-
-/// Copies the lower object's xattrs to the temporary upper one, except the overlay's own.
-/// xattrs the upper filesystem does not support are skipped, as overlayfs skips them.
-fn copy_xattrs(fs: &RovlFs, upper: &UpperLayer, lower: &LowerEntry, temp: &Dentry) -> Result {
-    let names = match list_all(&lower.dentry) {
-        Ok(n) => n,
-        Err(e) if e == EOPNOTSUPP => return Ok(()),
-        Err(e) => return Err(e),
-    };
-    let lower_mnt = &fs.layers.layer(lower.layer).mnt;
-    for name in names.split(|&b| b == 0).filter(|n| !n.is_empty()) {
-        if fs.xattrs.is_private(name) {
-            continue;
-        }
-        let cname = crate::config::to_cstring(name)?;
-        let value = match read_value(lower_mnt, &lower.dentry, &cname) {
-            Ok(v) => v,
-            // Removed meanwhile.
-            Err(e) if e == ENODATA => continue,
+    /// Copies the lower object's xattrs to the temporary upper one, except the overlay's own.
+    /// xattrs the upper filesystem does not support are skipped, as overlayfs skips them.
+    fn copy_xattrs(&self, temp: &Dentry) -> Result {
+        let fs = self.fs;
+        let names = match list_all(self.lower.dentry()) {
+            Ok(n) => n,
+            Err(e) if e == EOPNOTSUPP => return Ok(()),
             Err(e) => return Err(e),
         };
-        match vxattr::set(&upper.mnt, temp, &cname, &value, 0) {
-            Ok(()) => {}
-            Err(e) if e == EOPNOTSUPP => {}
-            Err(e) => return Err(e),
+        for name in names.split(|&b| b == 0).filter(|n| !n.is_empty()) {
+            if fs.xattrs.is_private(name) {
+                continue;
+            }
+            let cname = crate::config::to_cstring(name)?;
+            let value = match read_value(self.lower.mnt(), self.lower.dentry(), &cname) {
+                Ok(v) => v,
+                // Removed meanwhile.
+                Err(e) if e == ENODATA => continue,
+                Err(e) => return Err(e),
+            };
+            match vxattr::set(&self.upper.mnt, temp, &cname, &value, 0) {
+                Ok(()) => {}
+                Err(e) if e == EOPNOTSUPP => {}
+                Err(e) => return Err(e),
+            }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// All xattr names of a real object, NUL-separated.
@@ -260,7 +292,7 @@ fn list_all(dentry: &Dentry) -> Result<KVec<u8>> {
 }
 
 /// The value of xattr `name` of a real object.
-fn read_value(mnt: &crate::vfs::Mount, dentry: &Dentry, name: &CString) -> Result<KVec<u8>> {
+fn read_value(mnt: &Mount, dentry: &Dentry, name: &CString) -> Result<KVec<u8>> {
     loop {
         let size = vxattr::get(mnt, dentry, name, None)?;
         let mut buf = KVec::from_elem(0u8, size, GFP_KERNEL)?;

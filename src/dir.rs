@@ -22,9 +22,11 @@ use crate::{
         attr::{RenameFlag, RenameFlags},
         cred,
         dirop::{DirOp, Renaming},
-        inode as vinode, namei, CredGuard, Dentry, Inode, NewDentry, OwnDentry, OwnInode,
+        inode as vinode, namei,
+        path::WriteAccess,
+        CredGuard, Dentry, Inode, NewDentry, OwnDentry, OwnInode,
     },
-    work,
+    work::{Target, Temp},
     xattr::DirMark,
 };
 use kernel::{prelude::*, sync::aref::ARef, types::ScopeGuard};
@@ -111,11 +113,11 @@ fn undo_create(fs: &RovlFs, dir: &OwnInode<Rovl>, dentry: &OwnDentry<Rovl>, uppe
     };
     let lower_positive = lookup::lower_positive(dir, &name);
     let _creds = fs.override_creds();
-    let Ok(_write) = layer.mnt.want_write() else {
+    let Ok(write) = layer.mnt.want_write() else {
         return;
     };
     let undone = if lower_positive {
-        replace_with_whiteout(fs, layer, upper_dir, &name, Some(upper))
+        replace_with_whiteout(fs, layer, &write, upper_dir, &name, Some(upper))
     } else {
         DirOp::start_removing_dentry(&layer.mnt, upper_dir, upper).and_then(|op| op.remove())
     };
@@ -159,7 +161,7 @@ fn create_upper(
     let upper = fs.layers.upper.as_ref().ok_or(EROFS)?;
     let upper_dir = dir.data().upper().ok_or(EIO)?;
     let name = dentry.name()?;
-    let _write = upper.mnt.want_write()?;
+    let write = upper.mnt.want_write()?;
     let op = DirOp::start_creating(&upper.mnt, upper_dir, &name)?;
     if op.dentry().inode().is_none() {
         let made = what.make(op)?.dentry_ref();
@@ -171,54 +173,36 @@ fn create_upper(
     }
     let whiteout = op.dentry_ref();
     drop(op);
-    create_over_whiteout(fs, upper, upper_dir, &whiteout, what)
+    create_over_whiteout(fs, upper, &write, upper_dir, &whiteout, what)
 }
 
 /// Replaces the whiteout `whiteout` in `upper_dir` with a new object: made in the work
 /// directory, then renamed over the whiteout. A directory made where a whiteout was is
 /// opaque, so what the whiteout hid stays hidden; it is exchanged with the whiteout, which
-/// is then removed from the work directory.
+/// is then removed from the work directory. The caller holds `write`.
 fn create_over_whiteout(
     fs: &RovlFs,
     upper: &UpperLayer,
+    write: &WriteAccess<'_>,
     upper_dir: &Dentry,
     whiteout: &Dentry,
     what: &NewObject<'_>,
 ) -> Result<ARef<Dentry>> {
-    let temp = {
-        let op = DirOp::start_creating(&upper.mnt, &upper.work, work::temp_name()?.to_bytes())?;
-        if op.dentry().inode().is_some() {
-            return Err(EEXIST);
-        }
-        what.make(op)?.dentry_ref()
-    };
+    let mut temp = Temp::make(fs, upper, Some(write), |op| what.make(op))?;
     let is_dir = what.is_dir();
-    let placed = (|| {
-        if is_dir {
-            fs.xattrs.set_opaque(&upper.mnt, &temp).map_err(|e| {
-                if e == EOPNOTSUPP {
-                    EIO
-                } else {
-                    e
-                }
-            })?;
-        }
-        let flags = if is_dir {
-            RenameFlag::Exchange.into()
-        } else {
-            RenameFlags::empty()
-        };
-        Renaming::by_dentries(&upper.mnt, &upper.work, &temp, upper_dir, whiteout, flags)?.rename()
-    })();
-    if let Err(e) = placed {
-        work::discard(fs, upper, &temp);
-        return Err(e);
-    }
     if is_dir {
-        // The whiteout now sits in the work directory.
-        work::discard(fs, upper, whiteout);
+        fs.xattrs
+            .set_opaque(&upper.mnt, temp.dentry())
+            .map_err(|e| if e == EOPNOTSUPP { EIO } else { e })?;
     }
-    Ok(temp)
+    let flags = if is_dir {
+        RenameFlag::Exchange.into()
+    } else {
+        RenameFlags::empty()
+    };
+    // After the exchange the whiteout sits in the work directory, and goes with `temp`.
+    let new = temp.place(upper_dir, Target::Dentry(whiteout), flags, |_| Ok(()))?;
+    Ok(new)
 }
 
 /// `unlink` (`is_dir` false) and `rmdir` of `dentry` in `dir`.
@@ -241,9 +225,9 @@ pub(crate) fn remove(
     let upper_dir = dir.data().upper().ok_or(EIO)?;
     {
         let _creds = fs.override_creds();
-        let _write = upper.mnt.want_write()?;
+        let write = upper.mnt.want_write()?;
         if lower_positive {
-            replace_with_whiteout(fs, upper, upper_dir, &name, victim.data().upper())?;
+            replace_with_whiteout(fs, upper, &write, upper_dir, &name, victim.data().upper())?;
         } else {
             let op = DirOp::start_removing(&upper.mnt, upper_dir, &name)?;
             if !same_inode(
@@ -269,48 +253,30 @@ pub(crate) fn remove(
 /// Puts a whiteout at `name` in `upper_dir`, atomically replacing `victim` (the object there,
 /// if any): a whiteout is made in the work directory and renamed over it (exchanged, for a
 /// directory, which then is removed from the work directory with whatever whiteouts it
-/// held).
+/// held). The caller holds `write`.
 fn replace_with_whiteout(
     fs: &RovlFs,
     upper: &UpperLayer,
+    write: &WriteAccess<'_>,
     upper_dir: &Dentry,
     name: &[u8],
     victim: Option<&Dentry>,
 ) -> Result {
-    let whiteout = {
-        let op = DirOp::start_creating(&upper.mnt, &upper.work, work::temp_name()?.to_bytes())?;
-        if op.dentry().inode().is_some() {
-            return Err(EEXIST);
-        }
-        op.whiteout()?;
-        op.dentry_ref()
-    };
+    let mut whiteout = Temp::make(fs, upper, Some(write), |op| op.whiteout().map(|()| op))?;
     let victim_is_dir = victim.is_some_and(|v| v.is_dir());
     let flags = if victim_is_dir {
         RenameFlag::Exchange.into()
     } else {
         RenameFlags::empty()
     };
-    let mut displaced = None;
-    let placed = (|| {
-        let mut rename =
-            Renaming::by_dentry(&upper.mnt, &upper.work, &whiteout, upper_dir, name, flags)?;
-        if !same_inode(rename.target().inode(), victim.and_then(|v| v.inode())) {
+    // After an exchange the old directory sits in the work directory, and goes with
+    // `whiteout`.
+    whiteout.place(upper_dir, Target::Name(name), flags, |target| {
+        if !same_inode(target.inode(), victim.and_then(|v| v.inode())) {
             return Err(ESTALE);
         }
-        rename.rename()?;
-        if victim_is_dir {
-            displaced = Some(ARef::<Dentry>::from(rename.target()));
-        }
         Ok(())
-    })();
-    if let Err(e) = placed {
-        work::discard(fs, upper, &whiteout);
-        return Err(e);
-    }
-    if let Some(old_dir) = displaced {
-        work::discard(fs, upper, &old_dir);
-    }
+    })?;
     Ok(())
 }
 
@@ -351,188 +317,292 @@ pub(crate) fn rename(
         return Err(EINVAL);
     }
     let _changed = (listing_changed(old_dir), listing_changed(new_dir));
-    let exchange = flags.contains(RenameFlag::Exchange);
-    let fs = old_dir.fs();
-    let upper = fs.layers.upper.as_ref().ok_or(EROFS)?;
-    let new_inode = new.inode();
-    let old_is_dir = old_inode.inode().is_dir();
-    let new_is_dir = new_inode.is_some_and(|i| i.inode().is_dir());
-    if old_is_dir && !old_inode.data().lowers.is_empty() {
-        return Err(EXDEV);
-    }
-    if exchange && new_is_dir && new_inode.is_some_and(|i| !i.data().lowers.is_empty()) {
-        return Err(EXDEV);
-    }
-    let old_name = old.name()?;
-    let new_name = new.name()?;
-    // A directory replaced by the rename must be empty in the merged view; its upper
-    // directory may still hold whiteouts, which must go first.
-    let mut clear_new = false;
-    if let (false, true, Some(n)) = (exchange, new_is_dir, new_inode) {
-        if !n.data().lowers.is_empty() {
-            readdir::check_empty(fs, n.data())?;
-            clear_new = n.data().upper().is_some();
+    RenamePlan::new(old_dir, old, old_inode, new_dir, new, flags)?.execute()
+}
+
+/// What a rename is to do, found before anything changes (overlayfs's `ovl_renamedata`, and
+/// the decisions of `ovl_rename_start`): the objects and their names, which are directories,
+/// and what the upper layer needs besides the rename. [`RenamePlan::new`] only reads, and
+/// returns the errors found before the first change; [`RenamePlan::execute`] makes the changes.
+struct RenamePlan<'a> {
+    fs: &'a RovlFs,
+    upper: &'a UpperLayer,
+    old_dir: &'a OwnInode<Rovl>,
+    old: &'a OwnDentry<Rovl>,
+    new_dir: &'a OwnInode<Rovl>,
+    new: &'a OwnDentry<Rovl>,
+    old_inode: &'a OwnInode<Rovl>,
+    /// The object at the target name, if there is one.
+    new_inode: Option<&'a OwnInode<Rovl>>,
+    old_name: KVec<u8>,
+    new_name: KVec<u8>,
+    /// `RENAME_EXCHANGE`: both objects move.
+    exchange: bool,
+    old_is_dir: bool,
+    new_is_dir: bool,
+    /// The directory the rename replaces is empty in the merged view, but its upper directory
+    /// may hold whiteouts: it is swapped for an empty one first ([`clear_empty`]).
+    clear_new: bool,
+    /// A lower layer has the old name: a whiteout must stay behind there.
+    old_lower_positive: bool,
+}
+
+impl<'a> RenamePlan<'a> {
+    /// Finds what the rename of `old` (`old_inode`) in `old_dir` to `new` in `new_dir` is to
+    /// do, with `flags` (already checked by [`rename`]). Nothing is changed yet.
+    fn new(
+        old_dir: &'a OwnInode<Rovl>,
+        old: &'a OwnDentry<Rovl>,
+        old_inode: &'a OwnInode<Rovl>,
+        new_dir: &'a OwnInode<Rovl>,
+        new: &'a OwnDentry<Rovl>,
+        flags: RenameFlags,
+    ) -> Result<Self> {
+        let exchange = flags.contains(RenameFlag::Exchange);
+        let fs = old_dir.fs();
+        let upper = fs.layers.upper.as_ref().ok_or(EROFS)?;
+        let new_inode = new.inode();
+        let old_is_dir = old_inode.inode().is_dir();
+        let new_is_dir = new_inode.is_some_and(|i| i.inode().is_dir());
+        if old_is_dir && !old_inode.data().lowers.is_empty() {
+            return Err(EXDEV);
         }
-    }
-    let old_lower_positive =
-        old_inode.data().upper().is_none() || lookup::lower_positive(old_dir, &old_name);
-
-    copy_up::copy_up(old)?;
-    copy_up::copy_up(&new.parent())?;
-    if exchange {
-        copy_up::copy_up(new)?;
-    }
-    let old_upper = old_inode.data().upper().ok_or(EIO)?;
-    let old_upper_dir = old_dir.data().upper().ok_or(EIO)?;
-    let new_upper_dir = new_dir.data().upper().ok_or(EIO)?;
-
-    let _creds = fs.override_creds();
-    let _write = upper.mnt.want_write()?;
-    // Is the target name a whiteout in the upper layer?
-    let new_is_whiteout = new.inode().is_none()
-        && namei::lookup_positive(&upper.mnt, &new_name, new_upper_dir)?
-            .is_some_and(|d| fs.xattrs.is_whiteout(&upper.mnt, &d));
-    let mut upper_flags = if exchange {
-        RenameFlag::Exchange.into()
-    } else {
-        RenameFlags::empty()
-    };
-    let mut remove_whiteout = false;
-    if !exchange {
-        if old_lower_positive {
-            // Leave a whiteout where the old name was: by swapping with the whiteout at the
-            // target if there is one, else by having the upper filesystem make one.
-            upper_flags |= if new_is_whiteout {
-                RenameFlag::Exchange
-            } else {
-                RenameFlag::Whiteout
-            };
-        } else if old_is_dir && new_is_whiteout {
-            // A directory cannot replace a whiteout (a device node): swap, then remove it.
-            upper_flags |= RenameFlag::Exchange;
-            remove_whiteout = true;
+        if exchange && new_is_dir && new_inode.is_some_and(|i| !i.data().lowers.is_empty()) {
+            return Err(EXDEV);
         }
-    }
-    let new_upper_now: Option<ARef<Dentry>> = match new_inode {
-        Some(n) if clear_new => Some(clear_empty(fs, upper, new_upper_dir, n.data())?),
-        Some(n) => n.data().upper().map(ARef::from),
-        None => None,
-    };
-
-    let mut rename = Renaming::by_names(
-        &upper.mnt,
-        old_upper_dir,
-        &old_name,
-        new_upper_dir,
-        &new_name,
-        upper_flags,
-    )?;
-    if !same_inode(rename.source().inode(), old_upper.inode()) {
-        return Err(ESTALE);
-    }
-    match &new_upper_now {
-        Some(n) => {
-            if !same_inode(rename.target().inode(), n.inode()) {
-                return Err(ESTALE);
+        let old_name = old.name()?;
+        let new_name = new.name()?;
+        // A directory replaced by the rename must be empty in the merged view; its upper
+        // directory may still hold whiteouts, which must go first.
+        let mut clear_new = false;
+        if let (false, true, Some(n)) = (exchange, new_is_dir, new_inode) {
+            if !n.data().lowers.is_empty() {
+                readdir::check_empty(fs, n.data())?;
+                clear_new = n.data().upper().is_some();
             }
         }
-        None => {
-            let target_is_whiteout = rename
-                .target()
-                .inode()
-                .is_some_and(|_| fs.xattrs.is_whiteout(&upper.mnt, rename.target()));
-            if rename.target().inode().is_some() && !(new_is_whiteout && target_is_whiteout) {
-                return Err(ESTALE);
-            }
-            if rename.target().inode().is_none() && upper_flags.contains(RenameFlag::Exchange) {
-                return Err(ESTALE);
-            }
-        }
+        let old_lower_positive =
+            old_inode.data().upper().is_none() || lookup::lower_positive(old_dir, &old_name);
+        Ok(Self {
+            fs,
+            upper,
+            old_dir,
+            old,
+            new_dir,
+            new,
+            old_inode,
+            new_inode,
+            old_name,
+            new_name,
+            exchange,
+            old_is_dir,
+            new_is_dir,
+            clear_new,
+            old_lower_positive,
+        })
     }
-    if rename.target().inode().is_some()
-        && same_inode(rename.source().inode(), rename.target().inode())
-    {
-        return Err(ESTALE);
-    }
-    // A directory moved into a merged directory must not let same-named lower directories
-    // show through it. An upper filesystem without xattrs gets EXDEV, as in overlayfs, so
-    // that `mv` copies instead; other errors are passed on.
-    if old_is_dir
-        && !new_dir.data().lowers.is_empty()
-        && fs.xattrs.dir_mark(&upper.mnt, rename.source()) != DirMark::Opaque
-    {
-        fs.xattrs
-            .set_opaque(&upper.mnt, rename.source())
-            .map_err(|e| if e == EOPNOTSUPP { EXDEV } else { e })?;
-    }
-    if exchange
-        && new_is_dir
-        && !old_dir.data().lowers.is_empty()
-        && fs.xattrs.dir_mark(&upper.mnt, rename.target()) != DirMark::Opaque
-    {
-        fs.xattrs
-            .set_opaque(&upper.mnt, rename.target())
-            .map_err(|e| if e == EOPNOTSUPP { EXDEV } else { e })?;
-    }
-    rename.rename()?;
-    let whiteout: Option<ARef<Dentry>> = remove_whiteout.then(|| rename.target().into());
-    drop(rename);
-    if let Some(w) = whiteout {
-        // After the exchange the whiteout sits at the old name.
-        if let Ok(op) = DirOp::start_removing_dentry(&upper.mnt, old_upper_dir, &w) {
-            let _ = op.unlink();
-        }
-    }
-    if let (false, Some(n)) = (exchange, new_inode) {
-        if new_is_dir {
-            n.inode().clear_nlink();
+
+    /// The flags of the rename in the upper layer, given whether the target name is a
+    /// whiteout there; and whether that whiteout, swapped to the old name, must be removed
+    /// afterwards.
+    fn upper_flags(&self, new_is_whiteout: bool) -> (RenameFlags, bool) {
+        let mut upper_flags = if self.exchange {
+            RenameFlag::Exchange.into()
         } else {
-            n.inode().drop_nlink();
+            RenameFlags::empty()
+        };
+        let mut remove_whiteout = false;
+        if !self.exchange {
+            if self.old_lower_positive {
+                // Leave a whiteout where the old name was: by swapping with the whiteout at the
+                // target if there is one, else by having the upper filesystem make one.
+                upper_flags |= if new_is_whiteout {
+                    RenameFlag::Exchange
+                } else {
+                    RenameFlag::Whiteout
+                };
+            } else if self.old_is_dir && new_is_whiteout {
+                // A directory cannot replace a whiteout (a device node): swap, then remove it.
+                upper_flags |= RenameFlag::Exchange;
+                remove_whiteout = true;
+            }
         }
+        (upper_flags, remove_whiteout)
     }
-    if let Some(real) = old_upper.inode() {
-        old_inode.inode().copy_attrs_from(real);
+
+    /// Makes the rename: copies up what it moves and the target's parent, then renames in the
+    /// upper layer, after checking that the names there are still the objects rovl knows
+    /// (`ESTALE` if not).
+    fn execute(self) -> Result {
+        let Self {
+            fs,
+            upper,
+            old_dir,
+            old,
+            new_dir,
+            new,
+            old_inode,
+            new_inode,
+            exchange,
+            new_is_dir,
+            ..
+        } = self;
+        copy_up::copy_up(old)?;
+        copy_up::copy_up(&new.parent())?;
+        if exchange {
+            copy_up::copy_up(new)?;
+        }
+        let old_upper = old_inode.data().upper().ok_or(EIO)?;
+        let old_upper_dir = old_dir.data().upper().ok_or(EIO)?;
+        let new_upper_dir = new_dir.data().upper().ok_or(EIO)?;
+
+        let _creds = fs.override_creds();
+        let write = upper.mnt.want_write()?;
+        // Is the target name a whiteout in the upper layer?
+        let new_is_whiteout = new.inode().is_none()
+            && namei::lookup_positive(&upper.mnt, &self.new_name, new_upper_dir)?
+                .is_some_and(|d| fs.xattrs.is_whiteout(&upper.mnt, &d));
+        let (upper_flags, remove_whiteout) = self.upper_flags(new_is_whiteout);
+        let new_upper_now: Option<ARef<Dentry>> = match new_inode {
+            Some(n) if self.clear_new => {
+                Some(clear_empty(fs, upper, &write, new_upper_dir, n.data())?)
+            }
+            Some(n) => n.data().upper().map(ARef::from),
+            None => None,
+        };
+
+        let mut rename = Renaming::by_names(
+            &upper.mnt,
+            old_upper_dir,
+            &self.old_name,
+            new_upper_dir,
+            &self.new_name,
+            upper_flags,
+        )?;
+        self.check_locked(
+            &rename,
+            old_upper,
+            new_upper_now.as_deref(),
+            new_is_whiteout,
+            upper_flags,
+        )?;
+        self.mark_opaque(&rename)?;
+        rename.rename()?;
+        let whiteout: Option<ARef<Dentry>> = remove_whiteout.then(|| rename.target().into());
+        drop(rename);
+        if let Some(w) = whiteout {
+            // After the exchange the whiteout sits at the old name.
+            if let Ok(op) = DirOp::start_removing_dentry(&upper.mnt, old_upper_dir, &w) {
+                let _ = op.unlink();
+            }
+        }
+        if let (false, Some(n)) = (exchange, new_inode) {
+            if new_is_dir {
+                n.inode().clear_nlink();
+            } else {
+                n.inode().drop_nlink();
+            }
+        }
+        if let Some(real) = old_upper.inode() {
+            old_inode.inode().copy_attrs_from(real);
+        }
+        dir_changed(old_dir);
+        dir_changed(new_dir);
+        Ok(())
     }
-    dir_changed(old_dir);
-    dir_changed(new_dir);
-    Ok(())
+
+    /// Checks, with both upper directories locked for the rename, that the names there are
+    /// still what was found before: `old_upper` at the old name; at the new one `new_upper`
+    /// if the target is in the upper layer, else nothing, or the whiteout `new_is_whiteout`
+    /// says is there (which an exchange in `upper_flags` needs). `ESTALE` if not.
+    fn check_locked(
+        &self,
+        rename: &Renaming<'_>,
+        old_upper: &Dentry,
+        new_upper: Option<&Dentry>,
+        new_is_whiteout: bool,
+        upper_flags: RenameFlags,
+    ) -> Result {
+        let (fs, upper) = (self.fs, self.upper);
+        if !same_inode(rename.source().inode(), old_upper.inode()) {
+            return Err(ESTALE);
+        }
+        match new_upper {
+            Some(n) => {
+                if !same_inode(rename.target().inode(), n.inode()) {
+                    return Err(ESTALE);
+                }
+            }
+            None => {
+                let target_is_whiteout = rename
+                    .target()
+                    .inode()
+                    .is_some_and(|_| fs.xattrs.is_whiteout(&upper.mnt, rename.target()));
+                if rename.target().inode().is_some() && !(new_is_whiteout && target_is_whiteout) {
+                    return Err(ESTALE);
+                }
+                if rename.target().inode().is_none() && upper_flags.contains(RenameFlag::Exchange) {
+                    return Err(ESTALE);
+                }
+            }
+        }
+        if rename.target().inode().is_some()
+            && same_inode(rename.source().inode(), rename.target().inode())
+        {
+            return Err(ESTALE);
+        }
+        Ok(())
+    }
+
+    /// Marks opaque, before the rename, each directory that moves into a merged directory.
+    fn mark_opaque(&self, rename: &Renaming<'_>) -> Result {
+        let (fs, upper) = (self.fs, self.upper);
+        // A directory moved into a merged directory must not let same-named lower directories
+        // show through it. An upper filesystem without xattrs gets EXDEV, as in overlayfs, so
+        // that `mv` copies instead; other errors are passed on.
+        if self.old_is_dir
+            && !self.new_dir.data().lowers.is_empty()
+            && fs.xattrs.dir_mark(&upper.mnt, rename.source()) != DirMark::Opaque
+        {
+            fs.xattrs
+                .set_opaque(&upper.mnt, rename.source())
+                .map_err(|e| if e == EOPNOTSUPP { EXDEV } else { e })?;
+        }
+        if self.exchange
+            && self.new_is_dir
+            && !self.old_dir.data().lowers.is_empty()
+            && fs.xattrs.dir_mark(&upper.mnt, rename.target()) != DirMark::Opaque
+        {
+            fs.xattrs
+                .set_opaque(&upper.mnt, rename.target())
+                .map_err(|e| if e == EOPNOTSUPP { EXDEV } else { e })?;
+        }
+        Ok(())
+    }
 }
 
 /// Replaces the upper directory in `upper_dir` (of the merged directory `data`,
 /// empty in the merged view but perhaps holding whiteouts) with an empty opaque one, by
-/// exchange, and removes the old one. Returns the new upper directory.
+/// exchange, and removes the old one. Returns the new upper directory. The caller holds
+/// `write`.
 fn clear_empty(
     fs: &RovlFs,
     upper: &UpperLayer,
+    write: &WriteAccess<'_>,
     upper_dir: &Dentry,
     data: &RovlInode,
 ) -> Result<ARef<Dentry>> {
     let old = data.upper().ok_or(EIO)?;
     let attrs = crate::vfs::attr::Attrs::of(crate::vfs::PathRef::new(&upper.mnt, old))?;
-    let temp = {
-        let op = DirOp::start_creating(&upper.mnt, &upper.work, work::temp_name()?.to_bytes())?;
-        if op.dentry().inode().is_some() {
-            return Err(EEXIST);
-        }
-        op.mkdir(attrs.perm())?.dentry_ref()
-    };
-    let placed = (|| {
-        fs.xattrs.set_opaque(&upper.mnt, &temp)?;
-        crate::vfs::attr::set_all(&upper.mnt, &temp, &attrs)?;
-        let mut rename = Renaming::by_dentries(
-            &upper.mnt,
-            &upper.work,
-            &temp,
-            upper_dir,
-            old,
-            RenameFlag::Exchange.into(),
-        )?;
-        rename.rename()
-    })();
-    if let Err(e) = placed {
-        work::discard(fs, upper, &temp);
-        return Err(e);
-    }
-    work::discard(fs, upper, old);
-    Ok(temp)
+    let mut temp = Temp::make(fs, upper, Some(write), |op| op.mkdir(attrs.perm()))?;
+    fs.xattrs.set_opaque(&upper.mnt, temp.dentry())?;
+    crate::vfs::attr::set_all(&upper.mnt, temp.dentry(), &attrs)?;
+    // After the exchange the old directory sits in the work directory, and goes with `temp`.
+    let new = temp.place(
+        upper_dir,
+        Target::Dentry(old),
+        RenameFlag::Exchange.into(),
+        |_| Ok(()),
+    )?;
+    Ok(new)
 }

@@ -230,4 +230,15 @@ impl<'a> PathRef<'a> {
     pub(crate) fn as_raw(&self) -> *const bindings::path {
         &self.raw
     }
+
+    pub(crate) fn dentry(&self) -> &'a Dentry {
+        // SAFETY: valid for `'a` by the type invariant.
+        unsafe { Dentry::from_raw(self.raw.dentry) }
+    }
+
+    pub(crate) fn mnt(&self) -> &'a Mount {
+        // SAFETY: valid for `'a` by the type invariant; `Mount` is a transparent
+        // `struct vfsmount`.
+        unsafe { &*self.raw.mnt.cast::<Mount>() }
+    }
 }
