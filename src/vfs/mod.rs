@@ -15,13 +15,26 @@
 //! - counted references to C objects as [`ARef`](kernel::sync::aref::ARef)s ([`Dentry`],
 //!   [`Inode`], [`Mount`], [`kernel::fs::File`], [`kernel::cred::Credential`]) and owned
 //!   [`Path`]s;
+//! - two kinds of objects, two kinds of types: [`Dentry`], [`Inode`], [`SuperBlock`] and
+//!   `File` are any filesystem's (in practice the real layers'); [`OwnDentry<T>`],
+//!   [`OwnInode<T>`], [`sb::OwnSuperBlock<T>`] and
+//!   [`file::OwnFile<T>`] are the stacking filesystem `T`'s own, handed out only where the C
+//!   side guarantees it (an operation of `T`'s tables, a dentry or file of `T`), so their
+//!   data and their mount's data come without a run-time check. [`NewDentry<T>`] is the
+//!   negative dentry of a create, the only one that can be instantiated;
+//!   [`file::PosLocked`] proves the file position lock is held;
 //! - a [`FileSystem`] trait whose implementation is registered with [`Registration`], and
 //!   `#[vtable]` traits for inode and file operations whose tables are built at compile time;
 //! - the calls a stacking filesystem makes on the real objects below it: lookup, getattr,
 //!   statfs, readlink, xattrs, opening backing files and forwarding I/O to them;
 //! - trace events ([`trace`]): every change made to a real filesystem emits one, from the one
-//!   function here that makes that kind of change. The events themselves (`rovl_events.h`,
-//!   the module's only C) are rovl's, so `trace` is the one file here a reuser would rename.
+//!   function here that makes that kind of change. The events themselves (`rovl_events.h` and
+//!   `.c`) are rovl's, so `trace` is the one file here a reuser would rename.
+//!
+//! The module's C is in two small files here: `rovl_events.c` (Rust cannot define
+//! tracepoints) and `rovl_helpers.c`, which gives the C API's static inlines (`dget`,
+//! `override_creds`, `i_size_read`, `inode_lock`, ...) a symbol, so that they are called
+//! rather than re-implemented.
 
 pub(crate) mod attr;
 pub(crate) mod backing;
