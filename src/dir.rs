@@ -62,7 +62,7 @@ impl NewObject<'_> {
 /// Creates `what` for the negative `dentry` in the merged directory `dir`.
 pub(crate) fn create(
     dir: &OwnInode<Rovl>,
-    dentry: &NewDentry<Rovl>,
+    dentry: NewDentry<'_, Rovl>,
     what: NewObject<'_>,
 ) -> Result {
     let _changed = listing_changed(dir);
@@ -83,7 +83,7 @@ pub(crate) fn create(
     })?;
     let upper = {
         let _creds = CredGuard::new(&creator);
-        create_upper(fs, dir, dentry, &what)?
+        create_upper(fs, dir, &dentry, &what)?
     };
     let new = match inode::get(sb, Some(upper.clone()), KVec::new()) {
         Ok(new) => new,
@@ -92,7 +92,7 @@ pub(crate) fn create(
             // merged view stays what the failed call left it. Should that fail too, the
             // negative dentry must not hide what is now in the upper layer: drop it, so the
             // next lookup reads the layers afresh.
-            undo_create(fs, dir, dentry, &upper);
+            undo_create(fs, dir, &dentry, &upper);
             dentry.drop_from_cache();
             return Err(e);
         }
@@ -131,7 +131,7 @@ pub(crate) fn link(
     old: &OwnDentry<Rovl>,
     old_inode: &OwnInode<Rovl>,
     dir: &OwnInode<Rovl>,
-    dentry: &NewDentry<Rovl>,
+    dentry: NewDentry<'_, Rovl>,
 ) -> Result {
     let _changed = listing_changed(dir);
     let fs = dir.fs();
@@ -140,7 +140,7 @@ pub(crate) fn link(
     let old_upper = old_inode.data().upper().ok_or(EIO)?;
     {
         let _creds = fs.override_creds();
-        create_upper(fs, dir, dentry, &NewObject::Link(old_upper))?;
+        create_upper(fs, dir, &dentry, &NewObject::Link(old_upper))?;
     }
     old_inode
         .inode()

@@ -357,19 +357,19 @@ impl InodeOperations for DirInode {
         setattr(dentry, inode, attr)
     }
 
-    fn create(dir: &OwnInode<Rovl>, dentry: &NewDentry<Rovl>, mode: u32) -> Result {
+    fn create(dir: &OwnInode<Rovl>, dentry: NewDentry<'_, Rovl>, mode: u32) -> Result {
         dir::create(dir, dentry, dir::NewObject::Regular(mode))
     }
 
-    fn mkdir(dir: &OwnInode<Rovl>, dentry: &NewDentry<Rovl>, mode: u32) -> Result {
+    fn mkdir(dir: &OwnInode<Rovl>, dentry: NewDentry<'_, Rovl>, mode: u32) -> Result {
         dir::create(dir, dentry, dir::NewObject::Directory(mode))
     }
 
-    fn mknod(dir: &OwnInode<Rovl>, dentry: &NewDentry<Rovl>, mode: u32, rdev: u32) -> Result {
+    fn mknod(dir: &OwnInode<Rovl>, dentry: NewDentry<'_, Rovl>, mode: u32, rdev: u32) -> Result {
         dir::create(dir, dentry, dir::NewObject::Special(mode, rdev))
     }
 
-    fn symlink(dir: &OwnInode<Rovl>, dentry: &NewDentry<Rovl>, target: &CStr) -> Result {
+    fn symlink(dir: &OwnInode<Rovl>, dentry: NewDentry<'_, Rovl>, target: &CStr) -> Result {
         dir::create(dir, dentry, dir::NewObject::Symlink(target))
     }
 
@@ -377,7 +377,7 @@ impl InodeOperations for DirInode {
         old: &OwnDentry<Rovl>,
         old_inode: &OwnInode<Rovl>,
         dir: &OwnInode<Rovl>,
-        dentry: &NewDentry<Rovl>,
+        dentry: NewDentry<'_, Rovl>,
     ) -> Result {
         dir::link(old, old_inode, dir, dentry)
     }

@@ -35,7 +35,10 @@ pub(crate) fn with_current_cred<R>(f: impl FnOnce(&Credential) -> R) -> R {
 /// Acts with other credentials until dropped, as `override_creds`/`revert_creds` do.
 ///
 /// The guard is neither `Send` nor `Sync`: the credentials it replaced belong to the task that
-/// made it, and must be put back on that task.
+/// made it, and must be put back on that task. It must be dropped, not leaked: a guard given
+/// to `mem::forget` would leave the task acting with credentials whose borrow has ended (a
+/// known gap of this safe API, as of any scope guard that undoes a borrow; rovl only makes
+/// guards as locals).
 ///
 /// # Invariants
 ///

@@ -282,37 +282,40 @@ impl<T: FileSystem> Eq for OwnDentry<T> {}
 /// The negative dentry of the stacking filesystem that the VFS lends to a `create`, `mkdir`,
 /// `mknod`, `symlink` or `link`, to be made positive with [`NewDentry::instantiate`].
 ///
+/// It is handed to the operation by value and is neither `Copy` nor `Clone`, so it can be
+/// instantiated once at most (a second `d_instantiate` of a dentry is a kernel `BUG`).
+///
 /// # Invariants
 ///
-/// The dentry is negative, its parent directory is locked by the VFS for the operation, and
-/// only the operation may instantiate it.
-#[repr(transparent)]
-pub(crate) struct NewDentry<T: FileSystem>(OwnDentry<T>);
+/// The dentry is negative and not instantiated yet, its parent directory is locked by the
+/// VFS for the operation, which lasts at least `'a`, and no other `NewDentry` for it exists.
+pub(crate) struct NewDentry<'a, T: FileSystem>(&'a OwnDentry<T>);
 
-impl<T: FileSystem> NewDentry<T> {
+impl<'a, T: FileSystem> NewDentry<'a, T> {
     /// # Safety
     ///
     /// `ptr` must be the negative dentry of `T` that the VFS passed to one of the operations
-    /// above, for the duration `'a` of that call.
-    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::dentry) -> &'a Self {
-        // SAFETY: transparent over `OwnDentry<T>`; the rest is the caller's promise.
-        unsafe { &*ptr.cast::<Self>() }
+    /// above, for the duration `'a` of that call, and this must be called once per call.
+    pub(crate) unsafe fn from_raw(ptr: *mut bindings::dentry) -> Self {
+        // SAFETY: the caller's promise.
+        Self(unsafe { OwnDentry::from_raw(ptr) })
     }
 
     /// Makes the dentry name `inode` (`d_instantiate`), handing over the reference.
-    pub(crate) fn instantiate(&self, inode: ARef<OwnInode<T>>) {
+    pub(crate) fn instantiate(self, inode: ARef<OwnInode<T>>) {
         let ptr = ARef::into_raw(inode).as_ptr().cast::<bindings::inode>();
-        // SAFETY: a negative dentry lent for a create (type invariant); `d_instantiate` takes
-        // over the inode reference.
+        // SAFETY: a negative dentry lent for a create, instantiated once: this consumes the
+        // only `NewDentry` for it (type invariant); `d_instantiate` takes over the inode
+        // reference.
         unsafe { bindings::d_instantiate(self.0.as_raw(), ptr) };
     }
 }
 
-impl<T: FileSystem> core::ops::Deref for NewDentry<T> {
+impl<T: FileSystem> core::ops::Deref for NewDentry<'_, T> {
     type Target = OwnDentry<T>;
 
     fn deref(&self) -> &OwnDentry<T> {
-        &self.0
+        self.0
     }
 }
 

@@ -72,19 +72,19 @@ pub(crate) trait InodeOperations: Sized {
     }
 
     /// Creates a regular file for the negative `dentry` in `dir`, and instantiates it.
-    fn create(_dir: &OwnInode<Self::Fs>, _dentry: &NewDentry<Self::Fs>, _mode: u32) -> Result {
+    fn create(_dir: &OwnInode<Self::Fs>, _dentry: NewDentry<'_, Self::Fs>, _mode: u32) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Makes a directory for the negative `dentry` in `dir`, and instantiates it.
-    fn mkdir(_dir: &OwnInode<Self::Fs>, _dentry: &NewDentry<Self::Fs>, _mode: u32) -> Result {
+    fn mkdir(_dir: &OwnInode<Self::Fs>, _dentry: NewDentry<'_, Self::Fs>, _mode: u32) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Makes a device node, fifo or socket for the negative `dentry` in `dir`.
     fn mknod(
         _dir: &OwnInode<Self::Fs>,
-        _dentry: &NewDentry<Self::Fs>,
+        _dentry: NewDentry<'_, Self::Fs>,
         _mode: u32,
         _rdev: u32,
     ) -> Result {
@@ -92,7 +92,11 @@ pub(crate) trait InodeOperations: Sized {
     }
 
     /// Makes a symlink to `target` for the negative `dentry` in `dir`.
-    fn symlink(_dir: &OwnInode<Self::Fs>, _dentry: &NewDentry<Self::Fs>, _target: &CStr) -> Result {
+    fn symlink(
+        _dir: &OwnInode<Self::Fs>,
+        _dentry: NewDentry<'_, Self::Fs>,
+        _target: &CStr,
+    ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -102,7 +106,7 @@ pub(crate) trait InodeOperations: Sized {
         _old: &OwnDentry<Self::Fs>,
         _old_inode: &OwnInode<Self::Fs>,
         _dir: &OwnInode<Self::Fs>,
-        _dentry: &NewDentry<Self::Fs>,
+        _dentry: NewDentry<'_, Self::Fs>,
     ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
@@ -373,7 +377,7 @@ unsafe fn dir_and_dentry<'a, T: FileSystem>(
 unsafe fn dir_and_new<'a, T: FileSystem>(
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
-) -> (&'a OwnInode<T>, &'a NewDentry<T>) {
+) -> (&'a OwnInode<T>, NewDentry<'a, T>) {
     // SAFETY: the caller's promise.
     unsafe {
         (

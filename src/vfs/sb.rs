@@ -104,7 +104,9 @@ impl SuperBlock {
 ///
 /// `s_op` is `T`'s table and `s_fs_info` points to the super block's live `T::Data`, from
 /// before its root inode is made until after its last inode is evicted (see `fill_super_cb`
-/// and `kill_sb_cb`), so for as long as any of its inodes or dentries is referenced.
+/// and `kill_sb_cb`): so for as long as any of its inodes or dentries is referenced, and for
+/// path walkers in RCU mode, which reach inodes without a reference, until they leave their
+/// read-side critical section (unmounting waits for an RCU grace period before `kill_sb`).
 #[repr(transparent)]
 pub(crate) struct OwnSuperBlock<T: FileSystem>(SuperBlock, core::marker::PhantomData<T>);
 
