@@ -99,7 +99,7 @@ struct RovlModule {
 impl kernel::InPlaceModule for RovlModule {
     fn init(module: &'static kernel::ThisModule) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
-            fs <- vfs::Registration::new(module),
+            fs <- vfs::Registration::new(module, <super_block::Rovl as vfs::FileSystem>::NAME),
         })
     }
 }

@@ -26,7 +26,9 @@ use kernel::{
 
 /// A filesystem implemented in Rust on top of this layer.
 pub(crate) trait FileSystem: Sized + Send + Sync + 'static {
-    /// The name user space mounts it by.
+    /// The filesystem's own name. Its messages in the kernel log start with it, and it is
+    /// the usual type name to register under, but user space mounts it by the name given to
+    /// [`Registration::new`], which its module chooses at load time.
     const NAME: &'static CStr;
     /// Mount options parsed so far (the fs_context's `fs_private`).
     type Context: Default + Send;
@@ -116,10 +118,16 @@ pub(crate) struct Param<'a> {
     pub(crate) value: Option<&'a CStr>,
 }
 
-/// The log of a mount context: messages go to the `fsopen()` log if user space made one,
-/// and to the kernel log, prefixed with the filesystem's name.
+/// The log of a mount context. A message goes to the `fsopen()` log if user space made one,
+/// prefixed as the VFS prefixes every filesystem's there, with the type name the mount asked
+/// for (`fc->log.prefix`, the `file_system_type`'s name); and always to the kernel log,
+/// prefixed with the filesystem's own name ([`FileSystem::NAME`]). The two differ when the
+/// filesystem is registered under another name: user space then sees the messages that
+/// filesystem would give, and the kernel log still says who gave them.
 pub(crate) struct FsContextLog<'a> {
     fc: *mut bindings::fs_context,
+    /// The filesystem's own name, for the kernel log.
+    own_name: &'static CStr,
     _borrow: PhantomData<&'a ()>,
 }
 
@@ -132,17 +140,9 @@ impl FsContextLog<'_> {
         // SAFETY: `fc` is valid for the log's lifetime; `logfc` copies the formatted message.
         unsafe {
             let log = &(*self.fc).log;
-            bindings::logfc(
-                log.log,
-                log.prefix,
-                b'e',
-                c"%s".as_char_ptr(),
-                msg.as_char_ptr(),
-            );
-            // `logfc` prints only when there is no fsopen() log; we always want dmesg too.
             if !log.log.is_null() {
                 bindings::logfc(
-                    core::ptr::null_mut(),
+                    log.log,
                     log.prefix,
                     b'e',
                     c"%s".as_char_ptr(),
@@ -150,17 +150,44 @@ impl FsContextLog<'_> {
                 );
             }
         }
+        kernel_log(b'e', self.own_name, &msg);
     }
 }
 
-/// The registration of filesystem `T`; unregisters it when dropped.
+/// Writes `msg` to the kernel log as `prefix: msg`, at `level` (`logfc`'s: `b'e'` error,
+/// `b'w'` warning, `b'i'` info).
+fn kernel_log(level: u8, prefix: &CStr, msg: &CStr) {
+    // SAFETY: without an `fc_log`, `logfc` only formats the two strings into `printk`;
+    // both are NUL-terminated and live for the call.
+    unsafe {
+        bindings::logfc(
+            core::ptr::null_mut(),
+            prefix.as_char_ptr(),
+            level,
+            c"%s".as_char_ptr(),
+            msg.as_char_ptr(),
+        )
+    };
+}
+
+/// [`kernel_log`] of a message formatted from `args`; nothing if it cannot be allocated.
+fn kernel_log_fmt(level: u8, prefix: &CStr, args: fmt::Arguments<'_>) {
+    if let Ok(msg) = CString::try_from_fmt(args) {
+        kernel_log(level, prefix, &msg);
+    }
+}
+
+/// The registration of filesystem `T` under a type name; unregisters it when dropped.
 ///
-/// It must live in static memory (the module's), since lockdep requires the lock class keys
-/// inside `struct file_system_type` to be static: build it in place as part of the module.
+/// The name is the module's choice at load time (usually [`FileSystem::NAME`]), so the
+/// `struct file_system_type` is built here, at registration, not as a constant. It must
+/// live in static memory (the module's), since lockdep requires the lock class keys inside
+/// it to be static: build it in place as part of the module.
 ///
 /// # Invariants
 ///
-/// `fs_type` is registered from successful initialisation until drop.
+/// `fs_type` is registered from successful initialisation until drop; its `name` is a
+/// `&'static CStr`.
 #[pin_data(PinnedDrop)]
 pub(crate) struct Registration<T: FileSystem> {
     #[pin]
@@ -174,12 +201,20 @@ unsafe impl<T: FileSystem> Sync for Registration<T> {}
 unsafe impl<T: FileSystem> Send for Registration<T> {}
 
 impl<T: FileSystem> Registration<T> {
-    /// Registers `T` as a filesystem type owned by `module`.
-    pub(crate) fn new(module: &'static ThisModule) -> impl PinInit<Self, Error> {
+    /// Registers `T` as the filesystem type `name`, owned by `module`.
+    ///
+    /// Fails with `EBUSY` if a filesystem type of that name is registered already (built
+    /// into the kernel, or by another module), and then registers nothing. Either way the
+    /// kernel log says what happened, prefixed with `T`'s own name: the failure and its
+    /// reason, or, when `name` is not [`FileSystem::NAME`], the name `T` now answers to.
+    pub(crate) fn new(
+        module: &'static ThisModule,
+        name: &'static CStr,
+    ) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
             fs_type <- Opaque::try_ffi_init(|slot: *mut bindings::file_system_type| {
                 let fs_type = bindings::file_system_type {
-                    name: T::NAME.as_char_ptr(),
+                    name: name.as_char_ptr(),
                     owner: module.as_ptr(),
                     init_fs_context: Some(init_fs_context_cb::<T>),
                     kill_sb: Some(kill_sb_cb::<T>),
@@ -190,10 +225,42 @@ impl<T: FileSystem> Registration<T> {
                 unsafe { slot.write(fs_type) };
                 // SAFETY: `slot` is pinned in static memory (see the type's docs) and stays
                 // registered until `drop`.
-                kernel::error::to_result(unsafe { bindings::register_filesystem(slot) })
+                let ret = kernel::error::to_result(unsafe { bindings::register_filesystem(slot) });
+                report_registration::<T>(name, ret);
+                ret
             }),
             _t: PhantomData,
         })
+    }
+}
+
+/// Says in the kernel log what [`Registration::new`] did, if it is worth saying: why
+/// registering `T` as `name` failed, or that it succeeded under a name not `T`'s own.
+fn report_registration<T: FileSystem>(name: &CStr, ret: Result) {
+    let name_str = name.to_str().unwrap_or("?");
+    match ret {
+        Ok(()) if name == T::NAME => {}
+        Ok(()) => kernel_log_fmt(
+            b'i',
+            T::NAME,
+            fmt!("registered as filesystem type '{name_str}'"),
+        ),
+        Err(e) if e == EBUSY => kernel_log_fmt(
+            b'e',
+            T::NAME,
+            fmt!(
+                "cannot register as filesystem type '{name_str}': a filesystem of that name is \
+                 registered already (built into the kernel, or by another module)"
+            ),
+        ),
+        Err(e) => kernel_log_fmt(
+            b'e',
+            T::NAME,
+            fmt!(
+                "cannot register as filesystem type '{name_str}' (error {})",
+                e.to_errno()
+            ),
+        ),
     }
 }
 
@@ -245,9 +312,11 @@ unsafe fn context<'a, T: FileSystem>(fc: *mut bindings::fs_context) -> &'a mut T
     unsafe { &mut *(*fc).fs_private.cast::<T::Context>() }
 }
 
-fn log<'a>(fc: *mut bindings::fs_context) -> FsContextLog<'a> {
+/// The log of `fc`, a context for one of `T`'s mounts.
+fn log<'a, T: FileSystem>(fc: *mut bindings::fs_context) -> FsContextLog<'a> {
     FsContextLog {
         fc,
+        own_name: T::NAME,
         _borrow: PhantomData,
     }
 }
@@ -300,7 +369,7 @@ unsafe extern "C" fn parse_param_cb<T: FileSystem>(
                 Some(unsafe { CStr::from_char_ptr((*param).__bindgen_anon_1.string) })
             }
             _ => {
-                log(fc).error(fmt!(
+                log::<T>(fc).error(fmt!(
                     "{}: value must be a string",
                     key.to_str().unwrap_or("?")
                 ));
@@ -309,7 +378,7 @@ unsafe extern "C" fn parse_param_cb<T: FileSystem>(
         };
         // SAFETY: the context is ours for the call (the VFS holds `uapi_mutex`).
         let ctx = unsafe { context::<T>(fc) };
-        T::parse_param(ctx, &Param { key, value }, &log(fc)).map(|()| 0)
+        T::parse_param(ctx, &Param { key, value }, &log::<T>(fc)).map(|()| 0)
     })
 }
 
@@ -384,7 +453,7 @@ unsafe extern "C" fn fill_super_cb<T: FileSystem>(
         }
         // SAFETY: the context is ours for the call.
         let ctx = unsafe { context::<T>(fc) };
-        let data = T::fill_super(ctx, &NewSuperBlock::new(sbr), &log(fc))?;
+        let data = T::fill_super(ctx, &NewSuperBlock::new(sbr), &log::<T>(fc))?;
         let data = KBox::new(data, GFP_KERNEL)?;
         // SAFETY: still private; `kill_sb_cb` frees it, also if we fail below.
         unsafe { (*sb).s_fs_info = KBox::into_raw(data).cast::<c_void>() };
@@ -407,7 +476,7 @@ unsafe extern "C" fn reconfigure_cb<T: FileSystem>(fc: *mut bindings::fs_context
         // SAFETY: the context is ours for the call.
         let (ctx, sb_flags) = unsafe { (context::<T>(fc), (*fc).sb_flags) };
         let rdonly = (sb_flags as c_ulong) & bindings::SB_RDONLY != 0;
-        T::reconfigure(ctx, sbr, data, rdonly, &log(fc)).map(|()| 0)
+        T::reconfigure(ctx, sbr, data, rdonly, &log::<T>(fc)).map(|()| 0)
     })
 }
 

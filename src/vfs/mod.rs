@@ -23,7 +23,8 @@
 //!   data and their mount's data come without a run-time check. [`NewDentry<T>`] is the
 //!   negative dentry of a create, the only one that can be instantiated;
 //!   [`file::PosLocked`] proves the file position lock is held;
-//! - a [`FileSystem`] trait whose implementation is registered with [`Registration`], and
+//! - a [`FileSystem`] trait whose implementation is registered with [`Registration`] under a
+//!   type name its module chooses at load time, and
 //!   `#[vtable]` traits for inode and file operations whose tables are built at compile time;
 //! - the calls a stacking filesystem makes on the real objects below it: lookup, getattr,
 //!   statfs, readlink, xattrs, opening backing files and forwarding I/O to them;
