@@ -4,6 +4,8 @@
 //!
 //! `mount -t rovl -o lowerdir=l1:l2 none /merged` stacks read-only directories into one view,
 //! with the semantics of the kernel's overlayfs (`Documentation/filesystems/overlayfs.rst`).
+//! Loaded with `as_overlay=1`, rovl registers as `overlay` instead, for tools that mount by
+//! overlayfs's name ([`type_name`]).
 //! This file only declares the module and registers the filesystem type; the overlay itself
 //! lives in `src/`, and everything that touches C lives in `src/vfs/`.
 //!
@@ -87,7 +89,16 @@ module! {
     authors: ["The rovl developers"],
     description: "rovl: an overlay filesystem in Rust",
     license: "GPL",
+    // No "fs-overlay": `mount -t overlay` would then load rovl also where the kernel's
+    // overlayfs is wanted. A machine that wants rovl there says so in /etc/modprobe.d/
+    // (README, "Loading rovl as overlay").
     alias: ["fs-rovl"],
+    params: {
+        as_overlay: bool {
+            default: false,
+            description: "Register the filesystem type as 'overlay', not 'rovl' (fails if overlayfs is registered)",
+        },
+    },
 }
 
 #[pin_data]
@@ -96,10 +107,23 @@ struct RovlModule {
     fs: vfs::Registration<super_block::Rovl>,
 }
 
+/// The filesystem type name rovl answers to: its own, `rovl`, or with the module parameter
+/// `as_overlay=1` overlayfs's, `overlay`, to stand in for it where tools mount by that name.
+///
+/// A bool, not a `name=` string: the `module!` macro of the kernel crate takes integer and
+/// bool parameters only, and the two names are the only choices that mean anything.
+fn type_name() -> &'static CStr {
+    if module_parameters::as_overlay.value() {
+        c"overlay"
+    } else {
+        <super_block::Rovl as vfs::FileSystem>::NAME
+    }
+}
+
 impl kernel::InPlaceModule for RovlModule {
     fn init(module: &'static kernel::ThisModule) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
-            fs <- vfs::Registration::new(module, <super_block::Rovl as vfs::FileSystem>::NAME),
+            fs <- vfs::Registration::new(module, type_name()),
         })
     }
 }
