@@ -9,7 +9,7 @@
 
 #![deny(unsafe_code)]
 
-use crate::vfs::{FsContextLog, Param, Path};
+use crate::vfs::{FsContextLog, Param, ParamValue, Path};
 use kernel::{
     error::code::ENOPARAM,
     prelude::*,
@@ -88,36 +88,39 @@ pub(crate) fn option_end(opts: &[u8]) -> Option<usize> {
 }
 
 impl Config {
-    /// Takes one option. Unknown keys get `ENOPARAM`, so the VFS reports them itself.
+    /// Takes one option. Unknown keys get `ENOPARAM`, so the VFS reports them itself. A value
+    /// of the wrong kind is refused with `EINVAL` and the kernel's option parser's words for
+    /// it (`fs_parse()`, which overlayfs uses).
     pub(crate) fn parse(&mut self, param: &Param<'_>, log: &FsContextLog<'_>) -> Result {
         match param.key.to_bytes() {
-            b"lowerdir" => {
-                let Some(value) = param.value else {
-                    log.error(fmt!("lowerdir needs a value"));
-                    return Err(EINVAL);
-                };
-                self.parse_lowerdir(value, log)
-            }
+            // A string only, and it may be empty (which drops the layers given so far).
+            b"lowerdir" => self.parse_lowerdir(expect_string(param, log)?, log),
             b"lowerdir+" => {
-                let Some(value) = param.value else {
-                    log.error(fmt!("lowerdir+ needs a value"));
-                    return Err(EINVAL);
+                let dir = layer_dir(param, Escapes::Kept, log)?;
+                self.check_lower(log)?;
+                let spec = LayerSpec {
+                    path: dir.path,
+                    name: Some(dir.name),
                 };
-                self.parse_lowerdir_add(value, log)
+                self.lowers.push(spec, GFP_KERNEL)?;
+                Ok(())
             }
+            // Taken as overlayfs takes it, so that a bad value fails as there; then refused.
             b"datadir+" => {
-                log.error(fmt!("data-only lower layers are not supported"));
+                layer_dir(param, Escapes::Kept, log)?;
+                self.check_lower(log)?;
+                log.error(fmt!("data-only lower layers (datadir+) are not supported"));
                 Err(EINVAL)
             }
             b"upperdir" => {
-                let name = expect_value(param, log)?;
-                self.upper = Some((resolve_dir(name, log)?, to_cstring(name.to_bytes())?));
+                let dir = upper_dir(param, log)?;
+                self.upper = Some((dir.path, dir.name));
                 Ok(())
             }
             // Without an upper layer overlayfs checks the work directory and then ignores it.
             b"workdir" => {
-                let name = expect_value(param, log)?;
-                self.work = Some((resolve_dir(name, log)?, to_cstring(name.to_bytes())?));
+                let dir = upper_dir(param, log)?;
+                self.work = Some((dir.path, dir.name));
                 Ok(())
             }
             b"userxattr" => {
@@ -191,12 +194,11 @@ impl Config {
         self.lowerdir_all = Some(to_cstring(value)?);
         Ok(())
     }
-}
 
-impl Config {
-    /// `lowerdir+=path`: appends one layer, below those given before; the path is taken as
-    /// it is, with no escapes (the new mount API passes one layer per call).
-    fn parse_lowerdir_add(&mut self, value: &CStr, log: &FsContextLog<'_>) -> Result {
+    /// Whether one more lower layer may be added one by one (`lowerdir+`, `datadir+`): not
+    /// after `lowerdir=`, and not past the limit. Checked after the layer's directory is
+    /// found, as overlayfs checks it (`ovl_mount_dir_check()`), so a missing one fails first.
+    fn check_lower(&self, log: &FsContextLog<'_>) -> Result {
         if self.lowerdir_all.is_some() {
             log.error(fmt!("lowerdir+ and datadir+ cannot follow lowerdir"));
             return Err(EINVAL);
@@ -207,9 +209,6 @@ impl Config {
             ));
             return Err(EINVAL);
         }
-        let path = resolve_dir(value, log)?;
-        let name = Some(CString::try_from(value)?);
-        self.lowers.push(LayerSpec { path, name }, GFP_KERNEL)?;
         Ok(())
     }
 }
@@ -218,18 +217,25 @@ fn key<'a>(param: &Param<'a>) -> &'a str {
     param.key.to_str().unwrap_or("?")
 }
 
-/// The value of a `key=value` option.
-fn expect_value<'a>(param: &Param<'a>, log: &FsContextLog<'_>) -> Result<&'a CStr> {
-    param.value.ok_or_else(|| {
-        log.error(fmt!("{} needs a value", key(param)));
-        EINVAL
-    })
+/// Refuses a value of the wrong kind for its option, or an empty one where a path is needed,
+/// as the kernel's option parser does (`fs_param_bad_value()`).
+fn bad_value(param: &Param<'_>, log: &FsContextLog<'_>) -> Error {
+    log.error(fmt!("Bad value for '{}'", key(param)));
+    EINVAL
+}
+
+/// The value of a `key=value` option, given as a string (maybe an empty one).
+fn expect_string<'a>(param: &Param<'a>, log: &FsContextLog<'_>) -> Result<&'a CStr> {
+    match param.value {
+        ParamValue::String(s) => Ok(s),
+        _ => Err(bad_value(param, log)),
+    }
 }
 
 /// A bare `key` option.
 fn expect_flag(param: &Param<'_>, log: &FsContextLog<'_>) -> Result {
-    if param.value.is_some() {
-        log.error(fmt!("{} takes no value", key(param)));
+    if !matches!(param.value, ParamValue::Flag) {
+        log.error(fmt!("Unexpected value for '{}'", key(param)));
         return Err(EINVAL);
     }
     Ok(())
@@ -241,10 +247,9 @@ fn expect_choice<'a>(
     choices: &[&'static [u8]],
     log: &FsContextLog<'_>,
 ) -> Result<&'a [u8]> {
-    let value = expect_value(param, log)?.to_bytes();
+    let value = expect_string(param, log)?.to_bytes();
     if !choices.contains(&value) {
-        log.error(fmt!("bad value for '{}'", key(param)));
-        return Err(EINVAL);
+        return Err(bad_value(param, log));
     }
     Ok(value)
 }
@@ -272,18 +277,112 @@ fn supported_choice(
     Ok(())
 }
 
-/// Resolves one layer path (already unescaped) and checks that it is a directory.
-fn resolve_dir(name: &CStr, log: &FsContextLog<'_>) -> Result<Path> {
-    let shown = BStr::from_bytes(name.to_bytes());
+/// A directory named by a layer option, and its name for messages and `/proc/mounts`.
+struct NamedDir {
+    path: Path,
+    name: CString,
+}
+
+/// Whether a layer option's string value has backslash escapes to remove before it is looked
+/// up: `upperdir=` and `workdir=` have (overlayfs's `ovl_mount_dir()`); `lowerdir+=` and
+/// `datadir+=`, one layer per option, have none.
+#[derive(Clone, Copy)]
+enum Escapes {
+    Removed,
+    Kept,
+}
+
+/// The directory a layer option (`lowerdir+`, `datadir+`, `upperdir`, `workdir`) names, taken
+/// as overlayfs's `ovl_parse_layer()` takes it: a path (`mount(2)`, `FSCONFIG_SET_STRING`),
+/// resolved now from the caller's root and working directory and named as given; or an open
+/// directory (`FSCONFIG_SET_FD`, also one opened with `O_PATH` or on a detached mount), named
+/// by where it is (`d_path()`). Other kinds of value, and an empty path, are refused.
+fn layer_dir(param: &Param<'_>, escapes: Escapes, log: &FsContextLog<'_>) -> Result<NamedDir> {
+    let dir = match param.value {
+        ParamValue::String(name) if !name.is_empty() => {
+            let path = match escapes {
+                Escapes::Kept => lookup(name, log)?,
+                Escapes::Removed => lookup(&to_cstring(&unescape(name.to_bytes())?)?, log)?,
+            };
+            NamedDir {
+                path,
+                name: CString::try_from(name)?,
+            }
+        }
+        ParamValue::File(file) => {
+            let path = Path::of_file(file);
+            let name = path.name()?;
+            NamedDir { path, name }
+        }
+        _ => return Err(bad_value(param, log)),
+    };
+    if !dir.path.dentry().is_dir() {
+        log.error(fmt!(
+            "{} is not a directory",
+            BStr::from_bytes(dir.name.to_bytes())
+        ));
+        return Err(EINVAL);
+    }
+    Ok(dir)
+}
+
+/// The directory of `upperdir` or `workdir`: a layer directory on a writable mount. overlayfs
+/// checks the mount here, to fail early, and again at mount time; so does rovl.
+fn upper_dir(param: &Param<'_>, log: &FsContextLog<'_>) -> Result<NamedDir> {
+    let dir = layer_dir(param, Escapes::Removed, log)?;
+    if dir.path.mnt().is_readonly() {
+        log.error(fmt!(
+            "filesystem on {} is read-only",
+            BStr::from_bytes(dir.name.to_bytes())
+        ));
+        return Err(EINVAL);
+    }
+    Ok(dir)
+}
+
+/// `s` without its backslash escapes: a backslash is dropped and the byte after it kept
+/// (a trailing one is dropped), as overlayfs's `ovl_unescape()` does.
+fn unescape(s: &[u8]) -> Result<KVec<u8>> {
+    let mut out = KVec::with_capacity(s.len(), GFP_KERNEL)?;
+    let mut bytes = s.iter().copied();
+    while let Some(b) = bytes.next() {
+        let b = if b == b'\\' {
+            match bytes.next() {
+                Some(escaped) => escaped,
+                None => break,
+            }
+        } else {
+            b
+        };
+        out.push(b, GFP_KERNEL)?;
+    }
+    Ok(out)
+}
+
+/// Resolves one layer path (already unescaped), following symlinks.
+fn lookup(name: &CStr, log: &FsContextLog<'_>) -> Result<Path> {
     if name.is_empty() {
         log.error(fmt!("empty lowerdir"));
         return Err(EINVAL);
     }
-    let path = Path::lookup(name).inspect_err(|e| {
-        log.error(fmt!("failed to resolve '{shown}': {}", e.to_errno()));
-    })?;
+    Path::lookup(name).inspect_err(|e| {
+        log.error(fmt!(
+            "failed to resolve '{}': {}",
+            BStr::from_bytes(name.to_bytes()),
+            e.to_errno()
+        ));
+    })
+}
+
+/// Resolves one layer path of `lowerdir=` (already unescaped) and checks that it is a
+/// directory.
+fn resolve_dir(name: &CStr, log: &FsContextLog<'_>) -> Result<Path> {
+    let path = lookup(name, log)?;
     if !path.dentry().is_dir() {
-        log.error(fmt!("{shown} is not a directory"));
+        log.error(fmt!(
+            "{} is not a directory",
+            BStr::from_bytes(name.to_bytes())
+        ));
         return Err(EINVAL);
     }
     Ok(path)
@@ -464,6 +563,18 @@ mod tests {
         assert_eq!(split(b"\\:")?.as_slice(), b":");
         // An escaped colon at the end is part of the last name, not a trailing separator.
         assert_eq!(split(b"/a:/b\\:")?.as_slice(), b"/a|/b:");
+        Ok(())
+    }
+
+    #[test]
+    fn unescape_drops_backslashes() -> Result {
+        // `upperdir=` and `workdir=` lose every escape: `\,` is a comma, `\\` a backslash, and
+        // a trailing backslash goes.
+        assert_eq!(unescape(b"/a\\,b:c")?.as_slice(), b"/a,b:c");
+        assert_eq!(unescape(b"/a\\\\b")?.as_slice(), b"/a\\b");
+        assert_eq!(unescape(b"/a\\")?.as_slice(), b"/a");
+        assert_eq!(unescape(b"/plain")?.as_slice(), b"/plain");
+        assert_eq!(unescape(b"")?.as_slice(), b"");
         Ok(())
     }
 

@@ -21,7 +21,8 @@ use super::{
 };
 use core::{fmt, marker::PhantomData};
 use kernel::{
-    error::from_result, prelude::*, str::CString, sync::aref::ARef, types::Opaque, ThisModule,
+    error::from_result, fs::File, prelude::*, str::CString, sync::aref::ARef, types::Opaque,
+    ThisModule,
 };
 
 /// A filesystem implemented in Rust on top of this layer.
@@ -112,8 +113,29 @@ pub(crate) trait FileSystem: Sized + Send + Sync + 'static {
 pub(crate) struct Param<'a> {
     /// The option's name.
     pub(crate) key: &'a CStr,
-    /// Its value: `None` for a bare key (`ro`), `Some` for `key=value` (possibly empty).
-    pub(crate) value: Option<&'a CStr>,
+    /// Its value, typed as user space gave it.
+    pub(crate) value: ParamValue<'a>,
+}
+
+/// The value of a mount option (`struct fs_parameter`'s `type` and union).
+///
+/// The new mount API's `fsconfig(2)` commands each give one kind; `mount(2)` gives flags and
+/// strings only.
+pub(crate) enum ParamValue<'a> {
+    /// No value: a bare `key` (`FSCONFIG_SET_FLAG`).
+    Flag,
+    /// `key=value`, possibly empty (`FSCONFIG_SET_STRING`).
+    String(&'a CStr),
+    /// An open file (`FSCONFIG_SET_FD`), maybe one opened with `O_PATH`; its path is
+    /// [`Path::of_file`](super::Path::of_file). The syscall holds it for the call only: keep
+    /// what it names with a counted [`Path`](super::Path), not the borrow.
+    File(&'a File),
+    /// A path name with a directory to resolve it from (`FSCONFIG_SET_PATH`,
+    /// `FSCONFIG_SET_PATH_EMPTY`). Its contents are not offered: no filesystem on this layer
+    /// takes a value so yet.
+    Filename,
+    /// Binary data (`FSCONFIG_SET_BINARY`); not offered either.
+    Blob,
 }
 
 /// The log of a mount context: messages go to the `fsopen()` log if user space made one,
@@ -294,22 +316,32 @@ unsafe extern "C" fn parse_param_cb<T: FileSystem>(
         // SAFETY: the VFS passes a valid parameter; its key is NUL-terminated.
         let (key, ty) = unsafe { (CStr::from_char_ptr((*param).key), (*param).type_()) };
         let value = match ty {
-            bindings::fs_value_type_fs_value_is_flag => None,
+            bindings::fs_value_type_fs_value_is_flag => ParamValue::Flag,
             bindings::fs_value_type_fs_value_is_string => {
-                // SAFETY: a string parameter carries a NUL-terminated string.
-                Some(unsafe { CStr::from_char_ptr((*param).__bindgen_anon_1.string) })
+                // SAFETY: a string parameter carries a NUL-terminated string, which the VFS
+                // frees after the call.
+                ParamValue::String(unsafe { CStr::from_char_ptr((*param).__bindgen_anon_1.string) })
             }
+            bindings::fs_value_type_fs_value_is_file => {
+                // SAFETY: a file parameter carries a file that `fsconfig` took a reference on
+                // (`fget_raw`) and puts after the call. That reference also makes any
+                // `fdget_pos` elsewhere take `f_pos_lock`; and the position is not used here.
+                ParamValue::File(unsafe { File::from_raw_file((*param).__bindgen_anon_1.file) })
+            }
+            bindings::fs_value_type_fs_value_is_filename => ParamValue::Filename,
+            bindings::fs_value_type_fs_value_is_blob => ParamValue::Blob,
             _ => {
                 log(fc).error(fmt!(
-                    "{}: value must be a string",
+                    "{}: a value of unknown type",
                     key.to_str().unwrap_or("?")
                 ));
                 return Err(EINVAL);
             }
         };
+        let param = Param { key, value };
         // SAFETY: the context is ours for the call (the VFS holds `uapi_mutex`).
         let ctx = unsafe { context::<T>(fc) };
-        T::parse_param(ctx, &Param { key, value }, &log(fc)).map(|()| 0)
+        T::parse_param(ctx, &param, &log(fc)).map(|()| 0)
     })
 }
 
