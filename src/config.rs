@@ -9,11 +9,13 @@
 
 #![deny(unsafe_code)]
 
-use crate::vfs::{FsContextLog, Param, ParamValue, Path};
+use crate::vfs::{cred, FsContextLog, Param, ParamValue, Path, Purpose};
 use kernel::{
+    cred::Credential,
     error::code::ENOPARAM,
     prelude::*,
     str::{BStr, CString},
+    sync::aref::ARef,
 };
 
 /// Most lower layers one mount may stack (overlayfs's `OVL_MAX_STACK`). A literal: it is
@@ -46,6 +48,9 @@ pub(crate) struct Config {
     pub(crate) index: bool,
     /// `volatile`: never sync the upper layer.
     pub(crate) volatile: bool,
+    /// `override_creds`: the credentials of the process that gave it, to act on the layers
+    /// with instead of those of the process that creates the super block.
+    pub(crate) creator: Option<ARef<Credential>>,
 }
 
 /// The `uuid=` option. Without an upper layer `on` means `null`, as in overlayfs.
@@ -92,6 +97,17 @@ impl Config {
     /// of the wrong kind is refused with `EINVAL` and the kernel's option parser's words for
     /// it (`fs_parse()`, which overlayfs uses).
     pub(crate) fn parse(&mut self, param: &Param<'_>, log: &FsContextLog<'_>) -> Result {
+        if let Purpose::Reconfigure { old_api } = param.purpose {
+            // overlayfs has always ignored a remount's options given through mount(2),
+            // malformed or not (tools pass the mount's whole option string again), and refuses
+            // every one given through fsconfig(2) (`ovl_parse_param()`). `ro` and `rw` are the
+            // VFS's own, taken before.
+            if old_api {
+                return Ok(());
+            }
+            log.error(fmt!("No changes allowed in reconfigure"));
+            return Err(EINVAL);
+        }
         match param.key.to_bytes() {
             // A string only, and it may be empty (which drops the layers given so far).
             b"lowerdir" => self.parse_lowerdir(expect_string(param, log)?, log),
@@ -152,6 +168,28 @@ impl Config {
             b"metacopy" | b"nfs_export" => supported_choice(param, &[b"off"], &[b"on"], log),
             b"xino" => supported_choice(param, &[b"off"], &[b"on", b"auto"], log),
             b"verity" => supported_choice(param, &[b"off"], &[b"on", b"require"], log),
+            // With the new mount API the options may come from another process than the one
+            // that creates the super block (`FSCONFIG_CMD_CREATE`), whose credentials are kept
+            // otherwise: `override_creds` keeps the giver's instead, `nooverride_creds` goes
+            // back to the default. Only a process in the context's user namespace (or below
+            // it) may give its own.
+            b"override_creds" => {
+                expect_flag(param, log)?;
+                if !param.caller_in_user_ns {
+                    log.error(fmt!(
+                        "override_creds: the caller is not in the mount's user namespace"
+                    ));
+                    return Err(EINVAL);
+                }
+                self.creator = Some(cred::prepare_creds()?);
+                Ok(())
+            }
+            // `fs_parse()` takes `no` and a flag's name for the flag negated, without a value
+            // only; with one it is an unknown option.
+            b"nooverride_creds" if matches!(param.value, ParamValue::Flag) => {
+                self.creator = None;
+                Ok(())
+            }
             b"default_permissions" => {
                 log.error(fmt!("default_permissions is not supported"));
                 Err(EINVAL)

@@ -97,7 +97,11 @@ impl vfs::FileSystem for Rovl {
             log.error(fmt!("missing 'lowerdir'"));
             return Err(EINVAL);
         }
-        let creds = cred::prepare_creds()?;
+        // The mounter's credentials: those of `override_creds` if it was given, else ours.
+        let creds = match ctx.creator.take() {
+            Some(creds) => creds,
+            None => cred::prepare_creds()?,
+        };
         let mut lowerdir_add = KVec::new();
         for spec in ctx.lowers.iter_mut() {
             if let Some(name) = spec.name.take() {

@@ -109,12 +109,19 @@ pub(crate) trait FileSystem: Sized + Send + Sync + 'static {
     ) -> Result;
 }
 
-/// One mount option as the VFS hands it over.
+/// One mount option as the VFS hands it over, and what the filesystem may need to know about
+/// the mount context it is given to.
 pub(crate) struct Param<'a> {
     /// The option's name.
     pub(crate) key: &'a CStr,
     /// Its value, typed as user space gave it.
     pub(crate) value: ParamValue<'a>,
+    /// What the mount context is for.
+    pub(crate) purpose: Purpose,
+    /// Whether the caller is in the user namespace the context was made in, or in one below
+    /// it (`current_in_userns(fc->user_ns)`): whether a context handed to another process may
+    /// take that process's credentials.
+    pub(crate) caller_in_user_ns: bool,
 }
 
 /// The value of a mount option (`struct fs_parameter`'s `type` and union).
@@ -136,6 +143,19 @@ pub(crate) enum ParamValue<'a> {
     Filename,
     /// Binary data (`FSCONFIG_SET_BINARY`); not offered either.
     Blob,
+}
+
+/// What a mount context is for (`fc->purpose`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// A new super block (`fsopen()`, or a new mount through `mount(2)`).
+    Mount,
+    /// Changing a mounted one's options: a remount through `mount(2)` (`old_api`), or
+    /// `fsconfig(FSCONFIG_CMD_RECONFIGURE)` on an `fspick()` context.
+    Reconfigure {
+        /// Through `mount(2)` (`fc->oldapi`).
+        old_api: bool,
+    },
 }
 
 /// The log of a mount context: messages go to the `fsopen()` log if user space made one,
@@ -338,7 +358,23 @@ unsafe extern "C" fn parse_param_cb<T: FileSystem>(
                 return Err(EINVAL);
             }
         };
-        let param = Param { key, value };
+        // SAFETY: the VFS passes a valid context; `user_ns` is set at its creation and held
+        // (`get_user_ns`) until it is freed.
+        let (purpose, caller_in_user_ns) = unsafe {
+            let purpose = match (*fc).purpose() {
+                bindings::fs_context_purpose_FS_CONTEXT_FOR_RECONFIGURE => Purpose::Reconfigure {
+                    old_api: (*fc).oldapi(),
+                },
+                _ => Purpose::Mount,
+            };
+            (purpose, bindings::current_in_userns((*fc).user_ns))
+        };
+        let param = Param {
+            key,
+            value,
+            purpose,
+            caller_in_user_ns,
+        };
         // SAFETY: the context is ours for the call (the VFS holds `uapi_mutex`).
         let ctx = unsafe { context::<T>(fc) };
         T::parse_param(ctx, &param, &log(fc)).map(|()| 0)
