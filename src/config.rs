@@ -46,8 +46,10 @@ pub(crate) struct Config {
     pub(crate) work: Option<(Path, CString)>,
     /// `index=on` was asked for.
     pub(crate) index: bool,
-    /// `volatile`: never sync the upper layer.
-    pub(crate) volatile: bool,
+    /// `fsync=` (and `volatile`): how much of the upper layer is synced.
+    pub(crate) fsync: FsyncMode,
+    /// `default_permissions`: taken and shown, with no effect (as in overlayfs 7.3).
+    pub(crate) default_permissions: bool,
     /// `override_creds`: the credentials of the process that gave it, to act on the layers
     /// with instead of those of the process that creates the super block.
     pub(crate) creator: Option<ARef<Credential>>,
@@ -71,6 +73,31 @@ impl UuidMode {
             UuidMode::Off => c"off",
             UuidMode::Null => c"null",
             UuidMode::Auto => c"auto",
+        }
+    }
+}
+
+/// The `fsync=` option: how much of the upper layer is synced (overlayfs's `OVL_FSYNC_*`).
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum FsyncMode {
+    /// `fsync=volatile`, or `volatile`: nothing, ever; with an upper layer only.
+    Volatile,
+    /// What a file's `fsync`, `syncfs` or a read-only remount asks for, and a copy-up's data
+    /// before the copy is put in place (the default).
+    #[default]
+    Auto,
+    /// As `auto`, and a copy-up's metadata (of a regular file or a directory) too, before the
+    /// copy is put in place: for upper filesystems that do not keep metadata changes in order
+    /// (ubifs).
+    Strict,
+}
+
+impl FsyncMode {
+    pub(crate) fn name(self) -> &'static CStr {
+        match self {
+            FsyncMode::Volatile => c"volatile",
+            FsyncMode::Auto => c"auto",
+            FsyncMode::Strict => c"strict",
         }
     }
 }
@@ -146,7 +173,15 @@ impl Config {
             }
             b"volatile" => {
                 expect_flag(param, log)?;
-                self.volatile = true;
+                self.fsync = FsyncMode::Volatile;
+                Ok(())
+            }
+            b"fsync" => {
+                self.fsync = match expect_choice(param, &[b"volatile", b"auto", b"strict"], log)? {
+                    b"volatile" => FsyncMode::Volatile,
+                    b"strict" => FsyncMode::Strict,
+                    _ => FsyncMode::Auto,
+                };
                 Ok(())
             }
             b"index" => {
@@ -190,9 +225,12 @@ impl Config {
                 self.creator = None;
                 Ok(())
             }
+            // overlayfs 7.3 takes it and shows it, and checks permissions as without it
+            // (`ovl_permission()` no longer reads it): rovl too.
             b"default_permissions" => {
-                log.error(fmt!("default_permissions is not supported"));
-                Err(EINVAL)
+                expect_flag(param, log)?;
+                self.default_permissions = true;
+                Ok(())
             }
             _ => Err(ENOPARAM),
         }
@@ -682,6 +720,14 @@ mod tests {
         // An inner NUL cannot make a C string.
         assert_eq!(to_cstring(b"a\0b").err(), Some(EINVAL));
         Ok(())
+    }
+
+    #[test]
+    fn fsync_names() {
+        assert_eq!(FsyncMode::Volatile.name(), c"volatile");
+        assert_eq!(FsyncMode::Auto.name(), c"auto");
+        assert_eq!(FsyncMode::Strict.name(), c"strict");
+        assert!(FsyncMode::default() == FsyncMode::Auto);
     }
 
     #[test]
