@@ -387,7 +387,13 @@ fn layer_dir(param: &Param<'_>, escapes: Escapes, log: &FsContextLog<'_>) -> Res
         }
         ParamValue::File(file) => {
             let path = Path::of_file(file);
-            let name = path.name()?;
+            let name = path.name().inspect_err(|e| {
+                log.error(fmt!(
+                    "no path name for the {} given: {}",
+                    key(param),
+                    e.to_errno()
+                ));
+            })?;
             NamedDir { path, name }
         }
         _ => return Err(bad_value(param, log)),
