@@ -9,11 +9,13 @@
 
 #![deny(unsafe_code)]
 
-use crate::vfs::{FsContextLog, Param, Path};
+use crate::vfs::{cred, FsContextLog, Param, ParamValue, Path, Purpose};
 use kernel::{
+    cred::Credential,
     error::code::ENOPARAM,
     prelude::*,
     str::{BStr, CString},
+    sync::aref::ARef,
 };
 
 /// Most lower layers one mount may stack (overlayfs's `OVL_MAX_STACK`). A literal: it is
@@ -44,8 +46,13 @@ pub(crate) struct Config {
     pub(crate) work: Option<(Path, CString)>,
     /// `index=on` was asked for.
     pub(crate) index: bool,
-    /// `volatile`: never sync the upper layer.
-    pub(crate) volatile: bool,
+    /// `fsync=` (and `volatile`): how much of the upper layer is synced.
+    pub(crate) fsync: FsyncMode,
+    /// `default_permissions`: taken and shown, with no effect (as in overlayfs 7.3).
+    pub(crate) default_permissions: bool,
+    /// `override_creds`: the credentials of the process that gave it, to act on the layers
+    /// with instead of those of the process that creates the super block.
+    pub(crate) creator: Option<ARef<Credential>>,
 }
 
 /// The `uuid=` option. Without an upper layer `on` means `null`, as in overlayfs.
@@ -70,6 +77,31 @@ impl UuidMode {
     }
 }
 
+/// The `fsync=` option: how much of the upper layer is synced (overlayfs's `OVL_FSYNC_*`).
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum FsyncMode {
+    /// `fsync=volatile`, or `volatile`: nothing, ever; with an upper layer only.
+    Volatile,
+    /// What a file's `fsync`, `syncfs` or a read-only remount asks for, and a copy-up's data
+    /// before the copy is put in place (the default).
+    #[default]
+    Auto,
+    /// As `auto`, and a copy-up's metadata (of a regular file or a directory) too, before the
+    /// copy is put in place: for upper filesystems that do not keep metadata changes in order
+    /// (ubifs).
+    Strict,
+}
+
+impl FsyncMode {
+    pub(crate) fn name(self) -> &'static CStr {
+        match self {
+            FsyncMode::Volatile => c"volatile",
+            FsyncMode::Auto => c"auto",
+            FsyncMode::Strict => c"strict",
+        }
+    }
+}
+
 /// Where the first option of a `mount(2)` option string ends, for
 /// [`FileSystem::option_end`](crate::vfs::FileSystem::option_end): at the first comma not
 /// escaped with a backslash, so that a layer path may contain `\,` (overlayfs's syntax, its
@@ -88,36 +120,50 @@ pub(crate) fn option_end(opts: &[u8]) -> Option<usize> {
 }
 
 impl Config {
-    /// Takes one option. Unknown keys get `ENOPARAM`, so the VFS reports them itself.
+    /// Takes one option. Unknown keys get `ENOPARAM`, so the VFS reports them itself. A value
+    /// of the wrong kind is refused with `EINVAL` and the kernel's option parser's words for
+    /// it (`fs_parse()`, which overlayfs uses).
     pub(crate) fn parse(&mut self, param: &Param<'_>, log: &FsContextLog<'_>) -> Result {
+        if let Purpose::Reconfigure { old_api } = param.purpose {
+            // overlayfs has always ignored a remount's options given through mount(2),
+            // malformed or not (tools pass the mount's whole option string again), and refuses
+            // every one given through fsconfig(2) (`ovl_parse_param()`). `ro` and `rw` are the
+            // VFS's own, taken before.
+            if old_api {
+                return Ok(());
+            }
+            log.error(fmt!("No changes allowed in reconfigure"));
+            return Err(EINVAL);
+        }
         match param.key.to_bytes() {
-            b"lowerdir" => {
-                let Some(value) = param.value else {
-                    log.error(fmt!("lowerdir needs a value"));
-                    return Err(EINVAL);
-                };
-                self.parse_lowerdir(value, log)
-            }
+            // A string only, and it may be empty (which drops the layers given so far).
+            b"lowerdir" => self.parse_lowerdir(expect_string(param, log)?, log),
             b"lowerdir+" => {
-                let Some(value) = param.value else {
-                    log.error(fmt!("lowerdir+ needs a value"));
-                    return Err(EINVAL);
+                let dir = layer_dir(param, Escapes::Kept, log)?;
+                self.check_lower(log)?;
+                let spec = LayerSpec {
+                    path: dir.path,
+                    name: Some(dir.name),
                 };
-                self.parse_lowerdir_add(value, log)
+                self.lowers.push(spec, GFP_KERNEL)?;
+                Ok(())
             }
+            // Taken as overlayfs takes it, so that a bad value fails as there; then refused.
             b"datadir+" => {
-                log.error(fmt!("data-only lower layers are not supported"));
+                layer_dir(param, Escapes::Kept, log)?;
+                self.check_lower(log)?;
+                log.error(fmt!("data-only lower layers (datadir+) are not supported"));
                 Err(EINVAL)
             }
             b"upperdir" => {
-                let name = expect_value(param, log)?;
-                self.upper = Some((resolve_dir(name, log)?, to_cstring(name.to_bytes())?));
+                let dir = upper_dir(param, log)?;
+                self.upper = Some((dir.path, dir.name));
                 Ok(())
             }
             // Without an upper layer overlayfs checks the work directory and then ignores it.
             b"workdir" => {
-                let name = expect_value(param, log)?;
-                self.work = Some((resolve_dir(name, log)?, to_cstring(name.to_bytes())?));
+                let dir = upper_dir(param, log)?;
+                self.work = Some((dir.path, dir.name));
                 Ok(())
             }
             b"userxattr" => {
@@ -127,7 +173,15 @@ impl Config {
             }
             b"volatile" => {
                 expect_flag(param, log)?;
-                self.volatile = true;
+                self.fsync = FsyncMode::Volatile;
+                Ok(())
+            }
+            b"fsync" => {
+                self.fsync = match expect_choice(param, &[b"volatile", b"auto", b"strict"], log)? {
+                    b"volatile" => FsyncMode::Volatile,
+                    b"strict" => FsyncMode::Strict,
+                    _ => FsyncMode::Auto,
+                };
                 Ok(())
             }
             b"index" => {
@@ -149,9 +203,34 @@ impl Config {
             b"metacopy" | b"nfs_export" => supported_choice(param, &[b"off"], &[b"on"], log),
             b"xino" => supported_choice(param, &[b"off"], &[b"on", b"auto"], log),
             b"verity" => supported_choice(param, &[b"off"], &[b"on", b"require"], log),
+            // With the new mount API the options may come from another process than the one
+            // that creates the super block (`FSCONFIG_CMD_CREATE`), whose credentials are kept
+            // otherwise: `override_creds` keeps the giver's instead, `nooverride_creds` goes
+            // back to the default. Only a process in the context's user namespace (or below
+            // it) may give its own.
+            b"override_creds" => {
+                expect_flag(param, log)?;
+                if !param.caller_in_user_ns {
+                    log.error(fmt!(
+                        "override_creds: the caller is not in the mount's user namespace"
+                    ));
+                    return Err(EINVAL);
+                }
+                self.creator = Some(cred::prepare_creds()?);
+                Ok(())
+            }
+            // `fs_parse()` takes `no` and a flag's name for the flag negated, without a value
+            // only; with one it is an unknown option.
+            b"nooverride_creds" if matches!(param.value, ParamValue::Flag) => {
+                self.creator = None;
+                Ok(())
+            }
+            // overlayfs 7.3 takes it and shows it, and checks permissions as without it
+            // (`ovl_permission()` no longer reads it): rovl too.
             b"default_permissions" => {
-                log.error(fmt!("default_permissions is not supported"));
-                Err(EINVAL)
+                expect_flag(param, log)?;
+                self.default_permissions = true;
+                Ok(())
             }
             _ => Err(ENOPARAM),
         }
@@ -191,12 +270,11 @@ impl Config {
         self.lowerdir_all = Some(to_cstring(value)?);
         Ok(())
     }
-}
 
-impl Config {
-    /// `lowerdir+=path`: appends one layer, below those given before; the path is taken as
-    /// it is, with no escapes (the new mount API passes one layer per call).
-    fn parse_lowerdir_add(&mut self, value: &CStr, log: &FsContextLog<'_>) -> Result {
+    /// Whether one more lower layer may be added one by one (`lowerdir+`, `datadir+`): not
+    /// after `lowerdir=`, and not past the limit. Checked after the layer's directory is
+    /// found, as overlayfs checks it (`ovl_mount_dir_check()`), so a missing one fails first.
+    fn check_lower(&self, log: &FsContextLog<'_>) -> Result {
         if self.lowerdir_all.is_some() {
             log.error(fmt!("lowerdir+ and datadir+ cannot follow lowerdir"));
             return Err(EINVAL);
@@ -207,9 +285,6 @@ impl Config {
             ));
             return Err(EINVAL);
         }
-        let path = resolve_dir(value, log)?;
-        let name = Some(CString::try_from(value)?);
-        self.lowers.push(LayerSpec { path, name }, GFP_KERNEL)?;
         Ok(())
     }
 }
@@ -218,18 +293,25 @@ fn key<'a>(param: &Param<'a>) -> &'a str {
     param.key.to_str().unwrap_or("?")
 }
 
-/// The value of a `key=value` option.
-fn expect_value<'a>(param: &Param<'a>, log: &FsContextLog<'_>) -> Result<&'a CStr> {
-    param.value.ok_or_else(|| {
-        log.error(fmt!("{} needs a value", key(param)));
-        EINVAL
-    })
+/// Refuses a value of the wrong kind for its option, or an empty one where a path is needed,
+/// as the kernel's option parser does (`fs_param_bad_value()`).
+fn bad_value(param: &Param<'_>, log: &FsContextLog<'_>) -> Error {
+    log.error(fmt!("Bad value for '{}'", key(param)));
+    EINVAL
+}
+
+/// The value of a `key=value` option, given as a string (maybe an empty one).
+fn expect_string<'a>(param: &Param<'a>, log: &FsContextLog<'_>) -> Result<&'a CStr> {
+    match param.value {
+        ParamValue::String(s) => Ok(s),
+        _ => Err(bad_value(param, log)),
+    }
 }
 
 /// A bare `key` option.
 fn expect_flag(param: &Param<'_>, log: &FsContextLog<'_>) -> Result {
-    if param.value.is_some() {
-        log.error(fmt!("{} takes no value", key(param)));
+    if !matches!(param.value, ParamValue::Flag) {
+        log.error(fmt!("Unexpected value for '{}'", key(param)));
         return Err(EINVAL);
     }
     Ok(())
@@ -241,10 +323,9 @@ fn expect_choice<'a>(
     choices: &[&'static [u8]],
     log: &FsContextLog<'_>,
 ) -> Result<&'a [u8]> {
-    let value = expect_value(param, log)?.to_bytes();
+    let value = expect_string(param, log)?.to_bytes();
     if !choices.contains(&value) {
-        log.error(fmt!("bad value for '{}'", key(param)));
-        return Err(EINVAL);
+        return Err(bad_value(param, log));
     }
     Ok(value)
 }
@@ -272,18 +353,118 @@ fn supported_choice(
     Ok(())
 }
 
-/// Resolves one layer path (already unescaped) and checks that it is a directory.
-fn resolve_dir(name: &CStr, log: &FsContextLog<'_>) -> Result<Path> {
-    let shown = BStr::from_bytes(name.to_bytes());
+/// A directory named by a layer option, and its name for messages and `/proc/mounts`.
+struct NamedDir {
+    path: Path,
+    name: CString,
+}
+
+/// Whether a layer option's string value has backslash escapes to remove before it is looked
+/// up: `upperdir=` and `workdir=` have (overlayfs's `ovl_mount_dir()`); `lowerdir+=` and
+/// `datadir+=`, one layer per option, have none.
+#[derive(Clone, Copy)]
+enum Escapes {
+    Removed,
+    Kept,
+}
+
+/// The directory a layer option (`lowerdir+`, `datadir+`, `upperdir`, `workdir`) names, taken
+/// as overlayfs's `ovl_parse_layer()` takes it: a path (`mount(2)`, `FSCONFIG_SET_STRING`),
+/// resolved now from the caller's root and working directory and named as given; or an open
+/// directory (`FSCONFIG_SET_FD`, also one opened with `O_PATH` or on a detached mount), named
+/// by where it is (`d_path()`). Other kinds of value, and an empty path, are refused.
+fn layer_dir(param: &Param<'_>, escapes: Escapes, log: &FsContextLog<'_>) -> Result<NamedDir> {
+    let dir = match param.value {
+        ParamValue::String(name) if !name.is_empty() => {
+            let path = match escapes {
+                Escapes::Kept => lookup(name, log)?,
+                Escapes::Removed => lookup(&to_cstring(&unescape(name.to_bytes())?)?, log)?,
+            };
+            NamedDir {
+                path,
+                name: CString::try_from(name)?,
+            }
+        }
+        ParamValue::File(file) => {
+            let path = Path::of_file(file);
+            let name = path.name().inspect_err(|e| {
+                log.error(fmt!(
+                    "no path name for the {} given: {}",
+                    key(param),
+                    e.to_errno()
+                ));
+            })?;
+            NamedDir { path, name }
+        }
+        _ => return Err(bad_value(param, log)),
+    };
+    if !dir.path.dentry().is_dir() {
+        log.error(fmt!(
+            "{} is not a directory",
+            BStr::from_bytes(dir.name.to_bytes())
+        ));
+        return Err(EINVAL);
+    }
+    Ok(dir)
+}
+
+/// The directory of `upperdir` or `workdir`: a layer directory on a writable mount. overlayfs
+/// checks the mount here, to fail early, and again at mount time; so does rovl.
+fn upper_dir(param: &Param<'_>, log: &FsContextLog<'_>) -> Result<NamedDir> {
+    let dir = layer_dir(param, Escapes::Removed, log)?;
+    if dir.path.mnt().is_readonly() {
+        log.error(fmt!(
+            "filesystem on {} is read-only",
+            BStr::from_bytes(dir.name.to_bytes())
+        ));
+        return Err(EINVAL);
+    }
+    Ok(dir)
+}
+
+/// `s` without its backslash escapes: a backslash is dropped and the byte after it kept
+/// (a trailing one is dropped), as overlayfs's `ovl_unescape()` does.
+fn unescape(s: &[u8]) -> Result<KVec<u8>> {
+    let mut out = KVec::with_capacity(s.len(), GFP_KERNEL)?;
+    let mut bytes = s.iter().copied();
+    while let Some(b) = bytes.next() {
+        let b = if b == b'\\' {
+            match bytes.next() {
+                Some(escaped) => escaped,
+                None => break,
+            }
+        } else {
+            b
+        };
+        out.push(b, GFP_KERNEL)?;
+    }
+    Ok(out)
+}
+
+/// Resolves one layer path (already unescaped), following symlinks.
+fn lookup(name: &CStr, log: &FsContextLog<'_>) -> Result<Path> {
     if name.is_empty() {
         log.error(fmt!("empty lowerdir"));
         return Err(EINVAL);
     }
-    let path = Path::lookup(name).inspect_err(|e| {
-        log.error(fmt!("failed to resolve '{shown}': {}", e.to_errno()));
-    })?;
+    Path::lookup(name).inspect_err(|e| {
+        log.error(fmt!(
+            "failed to resolve '{}': {}",
+            BStr::from_bytes(name.to_bytes()),
+            e.to_errno()
+        ));
+    })
+}
+
+/// Resolves one layer path of `lowerdir=` (already unescaped) and checks that it is a
+/// directory.
+fn resolve_dir(name: &CStr, log: &FsContextLog<'_>) -> Result<Path> {
+    let path = lookup(name, log)?;
     if !path.dentry().is_dir() {
-        log.error(fmt!("{shown} is not a directory"));
+        log.error(fmt!(
+            "{} is not a directory",
+            BStr::from_bytes(name.to_bytes())
+        ));
         return Err(EINVAL);
     }
     Ok(path)
@@ -468,6 +649,18 @@ mod tests {
     }
 
     #[test]
+    fn unescape_drops_backslashes() -> Result {
+        // `upperdir=` and `workdir=` lose every escape: `\,` is a comma, `\\` a backslash, and
+        // a trailing backslash goes.
+        assert_eq!(unescape(b"/a\\,b:c")?.as_slice(), b"/a,b:c");
+        assert_eq!(unescape(b"/a\\\\b")?.as_slice(), b"/a\\b");
+        assert_eq!(unescape(b"/a\\")?.as_slice(), b"/a");
+        assert_eq!(unescape(b"/plain")?.as_slice(), b"/plain");
+        assert_eq!(unescape(b"")?.as_slice(), b"");
+        Ok(())
+    }
+
+    #[test]
     fn split_refuses_empty_layers() {
         assert_eq!(split_lowerdirs(b"/a:").err(), Some(EINVAL));
         assert_eq!(split_lowerdirs(b"/a::/b").err(), Some(EINVAL));
@@ -533,6 +726,14 @@ mod tests {
         // An inner NUL cannot make a C string.
         assert_eq!(to_cstring(b"a\0b").err(), Some(EINVAL));
         Ok(())
+    }
+
+    #[test]
+    fn fsync_names() {
+        assert_eq!(FsyncMode::Volatile.name(), c"volatile");
+        assert_eq!(FsyncMode::Auto.name(), c"auto");
+        assert_eq!(FsyncMode::Strict.name(), c"strict");
+        assert!(FsyncMode::default() == FsyncMode::Auto);
     }
 
     #[test]

@@ -169,6 +169,14 @@ impl CopyUp<'_> {
             let _write = upper.mnt.want_write()?;
             self.copy_xattrs(temp.dentry())?;
             attr::set_all(&upper.mnt, temp.dentry(), attrs)?;
+            if fs.syncs_metadata()
+                && matches!(
+                    attrs.file_type(),
+                    Some(FileType::Regular | FileType::Directory)
+                )
+            {
+                self.sync(temp.dentry())?;
+            }
             temp.place(
                 &self.upper_parent,
                 Target::Name(&self.name),
@@ -237,11 +245,24 @@ impl CopyUp<'_> {
         }
         // The data must be on disk before the copy replaces the lower file in the view: after
         // a crash, a renamed but empty copy would lose the file. As in overlayfs, unless
-        // `volatile`.
-        if !fs.is_volatile() {
+        // `volatile`; with `fsync=strict` the file is synced once, with its metadata.
+        if !fs.is_volatile() && !fs.syncs_metadata() {
             vfile::fsync_range(&to, 0, i64::MAX, false)?;
         }
         Ok(())
+    }
+
+    /// Syncs the temporary copy, data and metadata, before it is put in place: what
+    /// `fsync=strict` asks for a regular file or a directory (overlayfs's `ovl_sync_file()`),
+    /// so that on an upper filesystem that does not keep metadata changes in order, a crash
+    /// cannot leave a copy in place without its mode, owner or xattrs.
+    fn sync(&self, temp: &Dentry) -> Result {
+        let file = vfile::open_path(
+            PathRef::new(&self.upper.mnt, temp),
+            OpenFlag::LargeFile.into(),
+            &self.fs.creds,
+        )?;
+        vfile::fsync_range(&file, 0, i64::MAX, false)
     }
 
     /// Copies the lower object's xattrs to the temporary upper one, except the overlay's own.

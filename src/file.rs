@@ -156,6 +156,12 @@ impl FileOperations for RegularFile {
         let file = req.file();
         let _lock = InodeLock::new(file.inode().inode());
         let real = data.current(file)?;
+        // `volatile` promises no syncs: not even of a write that asks for one (as overlayfs).
+        let req = if data.volatile {
+            req.without_sync()
+        } else {
+            req
+        };
         backing::write_iter::<MirrorAttrs>(real, req, &data.creds)
     }
 

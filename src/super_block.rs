@@ -6,7 +6,7 @@
 #![deny(unsafe_code)]
 
 use crate::{
-    config::{self, Config, UuidMode},
+    config::{self, Config, FsyncMode, UuidMode},
     inode::{self, LowerEntry, RovlInode},
     layers::LayerStack,
     upper_layer,
@@ -42,8 +42,10 @@ pub(crate) struct RovlFs {
     /// `upperdir=` and `workdir=` as given, for `/proc/mounts`.
     upperdir: Option<CString>,
     workdir: Option<CString>,
-    /// `volatile`: the upper layer is never synced.
-    volatile: bool,
+    /// `fsync=`: how much of the upper layer is synced (`volatile` only with one).
+    fsync: FsyncMode,
+    /// `default_permissions` was given (shown in `/proc/mounts`; it changes nothing).
+    default_permissions: bool,
     /// Source of inode numbers for directories when real ones may collide.
     last_ino: AtomicU64,
 }
@@ -59,9 +61,14 @@ impl RovlFs {
         usize::try_from(self.namelen).unwrap_or(usize::MAX)
     }
 
-    /// Mounted with `volatile`: nothing is synced to the upper layer.
+    /// Mounted with `volatile` (`fsync=volatile`): nothing is synced to the upper layer.
     pub(crate) fn is_volatile(&self) -> bool {
-        self.volatile
+        self.fsync == FsyncMode::Volatile
+    }
+
+    /// Mounted with `fsync=strict`: a copy-up's metadata is synced too.
+    pub(crate) fn syncs_metadata(&self) -> bool {
+        self.fsync == FsyncMode::Strict
     }
 
     pub(crate) fn next_ino(&self) -> u64 {
@@ -97,7 +104,11 @@ impl vfs::FileSystem for Rovl {
             log.error(fmt!("missing 'lowerdir'"));
             return Err(EINVAL);
         }
-        let creds = cred::prepare_creds()?;
+        // The mounter's credentials: those of `override_creds` if it was given, else ours.
+        let creds = match ctx.creator.take() {
+            Some(creds) => creds,
+            None => cred::prepare_creds()?,
+        };
         let mut lowerdir_add = KVec::new();
         for spec in ctx.lowers.iter_mut() {
             if let Some(name) = spec.name.take() {
@@ -152,7 +163,12 @@ impl vfs::FileSystem for Rovl {
             sb.set_rdonly();
         }
         Ok(RovlFs {
-            volatile: ctx.volatile && ctx.upper.is_some(),
+            // `volatile` means nothing without an upper layer; overlayfs drops it then.
+            fsync: match ctx.fsync {
+                FsyncMode::Volatile if ctx.upper.is_none() => FsyncMode::Auto,
+                mode => mode,
+            },
+            default_permissions: ctx.default_permissions,
             upperdir: ctx.upper.take().map(|(_, name)| name),
             workdir: ctx.work.take().map(|(_, name)| name),
             layers,
@@ -192,7 +208,7 @@ impl vfs::FileSystem for Rovl {
                 log.error(fmt!("no upper layer: cannot remount read-write"));
                 Err(EROFS)
             }
-            Some(upper) if rdonly && !sb.is_rdonly() && !fs.volatile => {
+            Some(upper) if rdonly && !sb.is_rdonly() && !fs.is_volatile() => {
                 // What was written so far reaches the disk before the mount turns read-only.
                 vfs::sb::sync_filesystem(upper.mnt.sb())
             }
@@ -204,7 +220,7 @@ impl vfs::FileSystem for Rovl {
         // Only a waiting sync is passed on: it syncs the whole upper filesystem, which is
         // all a non-waiting one would start anyway.
         match &fs.layers.upper {
-            Some(upper) if wait && !fs.volatile => vfs::sb::sync_filesystem(upper.mnt.sb()),
+            Some(upper) if wait && !fs.is_volatile() => vfs::sb::sync_filesystem(upper.mnt.sb()),
             _ => Ok(()),
         }
     }
@@ -243,12 +259,18 @@ impl vfs::FileSystem for Rovl {
                 seq.escape(value.to_bytes(), c", \t\n\\");
             }
         }
-        if fs.volatile {
-            seq.puts(c",volatile");
+        // In overlayfs's order (`ovl_show_options()`), each only when not the default;
+        // `volatile` is shown as what it is, `fsync=volatile`.
+        if fs.default_permissions {
+            seq.puts(c",default_permissions");
         }
         if fs.uuid != UuidMode::Auto {
             seq.puts(c",uuid=");
             seq.puts(fs.uuid.name());
+        }
+        if fs.fsync != FsyncMode::Auto {
+            seq.puts(c",fsync=");
+            seq.puts(fs.fsync.name());
         }
         if core::ptr::eq(fs.xattrs, &xattr::USER_XATTRS) {
             seq.puts(c",userxattr");

@@ -5,7 +5,7 @@
 # must fail with an errno (never crash or leak: the harness checks the kernel
 # log and kmemleak) and, for rovl, say why in a line starting "rovl:".
 . "$(dirname "$0")/lib.sh"
-plan 11
+plan 17
 setup
 need_hpy "mount option"
 
@@ -231,20 +231,107 @@ check "statfs f_fsid: zero by default (uuid=auto), the top layer's with uuid=off
     'mount -t $FSTYPE -o lowerdir=$T/u1:$T/u2 none $M || exit; a=$(stat -f -c %i $M); umount $M
      mount -t $FSTYPE -o lowerdir=$T/u1:$T/u2,uuid=off none $M || exit
      echo $((0x$a)) $(stat -f -c %i $M) $(grep " $M " /proc/mounts | grep -o "uuid=[a-z]*"); umount $M'
-check_diff "options of features rovl lacks: 'off' values mount, 'on' values are refused" \
+mkdir -p "$T/dd" "$T/fs1/d"; echo lower > "$T/fs1/d/f"
+check_diff "options of features rovl lacks: 'off' values mount, 'on' values are refused (metacopy=on must stay EINVAL: containers/storage reads it as 'not supported'), datadir+ too" \
     "mounted
-on: ok
-on: ok
-on: ok
-on: ok" "mounted
-on: Invalid argument
-on: Invalid argument
-on: Invalid argument
-on: Invalid argument" \
-    "rovl has no xino, metacopy, redirect following or default_permissions yet" \
+xino=on: ok
+metacopy=on: ok
+redirect_dir=follow: ok
+datadir+: ok" "mounted
+xino=on: Invalid argument
+metacopy=on: Invalid argument
+redirect_dir=follow: Invalid argument
+datadir+: Invalid argument" \
+    "rovl has no xino, metacopy, redirect following or data-only layers yet" \
     'mount -t $FSTYPE -o lowerdir=$T/u1:$T/u2,index=off,xino=off,metacopy=off,redirect_dir=nofollow,nfs_export=off,verity=off,volatile,workdir=$T/w none $M && echo mounted; umount $M
-     for o in xino=on metacopy=on redirect_dir=follow default_permissions; do
-         if mount -t $FSTYPE -o lowerdir=$T/u1:$T/u2,$o none $M 2>/dev/null; then echo "on: ok"; umount $M
-         else echo "on: Invalid argument"; fi
+     for o in xino=on metacopy=on redirect_dir=follow; do
+         if mount -t $FSTYPE -o lowerdir=$T/u1:$T/u2,$o none $M 2>/dev/null; then echo "$o: ok"; umount $M
+         else echo "$o: Invalid argument"; fi
+     done
+     if mount -t $FSTYPE -o lowerdir+=$T/u1,lowerdir+=$T/u2,datadir+=$T/dd none $M 2>/dev/null; then echo "datadir+: ok"; umount $M
+     else echo "datadir+: Invalid argument"; fi'
+check "default_permissions: taken and shown in /proc/mounts (overlayfs 7.3 checks permissions the same with it)" \
+    "default_permissions" \
+    'mount -t $FSTYPE -o lowerdir=$T/u1:$T/u2,default_permissions none $M || exit
+     grep " $M " /proc/mounts | tr ", " "\n\n" | grep -x default_permissions; umount $M'
+check "fsync=strict|volatile|auto and volatile over an upper layer: /proc/mounts shows fsync= unless auto (volatile as fsync=volatile), the last one counts; copy-up works with each" \
+    "fsync=strict: lower more fsync=strict
+fsync=volatile: lower more fsync=volatile
+volatile: lower more fsync=volatile
+fsync=auto: lower more
+volatile,fsync=auto: lower more
+fsync=auto,volatile: lower more fsync=volatile
+fsync=strict,volatile: lower more fsync=volatile" \
+    'for o in fsync=strict fsync=volatile volatile fsync=auto volatile,fsync=auto fsync=auto,volatile fsync=strict,volatile; do
+         rm -rf $U $W; mkdir -p $U $W
+         mount -t $FSTYPE -o lowerdir=$T/fs1,upperdir=$U,workdir=$W,$o none $M || continue
+         echo more >> $M/d/f; touch $M/d
+         echo $o: $(cat $M/d/f) $(grep " $M " /proc/mounts | tr ", " "\n\n" | grep "^fsync=")
+         umount $M
      done'
+check "without an upper layer volatile is dropped, fsync=strict stays (and is shown)" \
+    "volatile: mounted
+fsync=strict: mounted fsync=strict" \
+    'for o in volatile fsync=strict; do
+         mount -t $FSTYPE -o lowerdir=$T/u1:$T/u2,$o none $M || continue
+         echo $o: mounted $(grep " $M " /proc/mounts | tr ", " "\n\n" | grep "^fsync=")
+         umount $M
+     done'
+check "flags with a value, enums without one or with a bad one, 'no' forms of other flags: EINVAL; override_creds and nooverride_creds through mount(2)" \
+    "fsync=bogus: refused
+fsync: refused
+volatile=1: refused
+default_permissions=1: refused
+userxattr=on: refused
+override_creds=1: refused
+nooverride_creds=1: refused
+nouserxattr: refused
+override_creds: mounted
+nooverride_creds: mounted" \
+    'for o in fsync=bogus fsync volatile=1 default_permissions=1 userxattr=on override_creds=1 nooverride_creds=1 nouserxattr override_creds nooverride_creds; do
+         if mount -t $FSTYPE -o lowerdir=$T/u1:$T/u2,$o none $M 2>/dev/null; then echo "$o: mounted"; umount $M
+         else echo "$o: refused"; fi
+     done'
+# mount(2) with the option string as given, printing each string's last option and
+# the result
+RAWMOUNT='
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+for o in sys.argv[2:]:
+    r = libc.mount(b"none", os.environ["M"].encode(), sys.argv[1].encode(), 0, o.encode())
+    e = ctypes.get_errno()
+    print("%s: %s" % (o.split(",")[-1], "mounted" if r == 0 else os.strerror(e)))
+    if r == 0:
+        libc.umount2(os.environ["M"].encode(), 0)
+'
+export RAWMOUNT
+check "noatime, nodev, nosuid are the VFS's mount flags (mount(8) and fsmount() give them), never the filesystem's options: in the option string they are unknown (EINVAL), as is context= in a kernel without an LSM" \
+    "nosuid
+nodev
+noatime
+noatime: Invalid argument
+nodev: Invalid argument
+context=system_u:object_r:tmp_t:s0: Invalid argument
+fsopen: OK
+flag nodev: EINVAL
+str lowerdir @T/u1:@T/u2: OK
+create: OK
+mount nodev noatime: OK
+nodev
+noatime" \
+    'mount -t $FSTYPE -o lowerdir=$T/u1:$T/u2,noatime,nodev,nosuid none $M || exit
+     for o in nosuid nodev noatime; do grep " $M " /proc/mounts | tr ", " "\n\n" | grep -x $o; done; umount $M
+     hpy -c "$RAWMOUNT" $FSTYPE "lowerdir=$T/u1:$T/u2,noatime" "lowerdir=$T/u1:$T/u2,nodev" \
+         "lowerdir=$T/u1:$T/u2,context=system_u:object_r:tmp_t:s0"
+     fsc $FSTYPE fsopen "flag nodev" "str lowerdir $T/u1:$T/u2" create "mount nodev noatime"
+     is_mounted $M || exit
+     for o in nodev noatime; do grep " $M " /proc/mounts | tr ", " "\n\n" | grep -x $o; done; umount $M'
+check "upperdir= and workdir= lose their backslash escapes (a comma in the names); /proc/mounts shows them as given" \
+    'new
+upperdir=@U\134\054x
+workdir=@W\134\054x' \
+    'rm -rf "$U,x" "$W,x"; mkdir -p "$U,x" "$W,x"
+     mount -t $FSTYPE -o "lowerdir=$T/u1,upperdir=$U\\,x,workdir=$W\\,x" none $M || exit
+     touch $M/new; ls "$U,x"
+     grep " $M " /proc/mounts | tr ", " "\n\n" | grep -E "^(upperdir|workdir)="; umount $M'
 finish

@@ -46,6 +46,10 @@
 # Python scripts written to $T run with $T first on sys.path: never name one
 # like a stdlib module (mmap.py would shadow mmap); the tests use t_*.py.
 #
+# The new mount API step by step (tests/t_fsconfig.py, which lists the steps):
+#   fsc FSTYPE fsopen "fd lowerdir+ $T/a" "str upperdir $U" ... create mount
+# prints one "STEP: OK" or "STEP: ERRNO-NAME" line per step.
+#
 # Writable mounts (an upper layer): upper_mount mounts each FSTYPE with its
 # own upper and work directory, $T/upper-FSTYPE and $T/work-FSTYPE (fresh and
 # empty; overlay takes one lower layer when there is an upper, so no $E):
@@ -371,6 +375,10 @@ for arg in sys.argv[1:]:
 '
 sysops() {
     hpy -c "$SYSOPS_PY" "$@"
+}
+# fsc FSTYPE STEP...: the new mount API step by step (see tests/t_fsconfig.py)
+fsc() {
+    hpy "$_LIB_DIR/t_fsconfig.py" "$@"
 }
 
 # tree_file PATH FMT [MODE [UID:GID]]: upper_tree's line for a regular file

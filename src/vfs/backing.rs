@@ -142,15 +142,14 @@ pub(crate) fn write_iter<W: WriteDone>(
         accessed: None,
         end_write: Some(end_write_cb::<W>),
     };
+    // SAFETY: the request's kiocb is valid for the call.
+    let mut flags = unsafe { (*req.iocb).ki_flags };
+    if !req.sync {
+        flags &= !(bindings::IOCB_SYNC | bindings::IOCB_DSYNC);
+    }
     // SAFETY: the request's kiocb and iterator are valid for the call; `real` is a backing
     // file; `ctx` outlives the call (asynchronous completions copy what they need).
     to_len(unsafe {
-        bindings::backing_file_write_iter(
-            real.as_ptr(),
-            req.iter,
-            req.iocb,
-            (*req.iocb).ki_flags,
-            &mut ctx,
-        )
+        bindings::backing_file_write_iter(real.as_ptr(), req.iter, req.iocb, flags, &mut ctx)
     })
 }

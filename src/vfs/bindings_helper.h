@@ -24,6 +24,8 @@ const unsigned long RUST_CONST_HELPER_SB_I_VERSION = SB_I_VERSION;
 const loff_t RUST_CONST_HELPER_MAX_LFS_FILESIZE = MAX_LFS_FILESIZE;
 const unsigned int RUST_CONST_HELPER_LOOKUP_FOLLOW = LOOKUP_FOLLOW;
 const unsigned int RUST_CONST_HELPER_ESCAPE_OCTAL = ESCAPE_OCTAL;
+const int RUST_CONST_HELPER_IOCB_SYNC = IOCB_SYNC;
+const int RUST_CONST_HELPER_IOCB_DSYNC = IOCB_DSYNC;
 
 /* rovl's own trace events (only their tracepoints and emitters, see Kbuild) */
 #include "rovl_events.h"

@@ -48,6 +48,9 @@ pub(crate) struct SpliceReadRequest<'a, T> {
 pub(crate) struct WriteRequest<'a, T> {
     pub(super) iocb: *mut bindings::kiocb,
     pub(super) iter: *mut bindings::iov_iter,
+    /// Whether the real write may be synced as the request asks (see
+    /// [`WriteRequest::without_sync`]).
+    pub(super) sync: bool,
     _borrow: PhantomData<(&'a mut (), T)>,
 }
 
@@ -67,6 +70,16 @@ impl<'a, T: FileSystem> WriteRequest<'a, T> {
     pub(crate) fn file(&self) -> &'a OwnFile<T> {
         // SAFETY: the VFS holds the file of a kiocb for the whole request; it is `T`'s.
         unsafe { OwnFile::from_raw((*self.iocb).ki_filp) }
+    }
+
+    /// The same write, handed on without the request's own sync (`IOCB_SYNC` and
+    /// `IOCB_DSYNC`, from `O_SYNC`, `O_DSYNC`, `RWF_SYNC` or `RWF_DSYNC`): for a filesystem
+    /// mounted not to sync.
+    pub(crate) fn without_sync(self) -> Self {
+        Self {
+            sync: false,
+            ..self
+        }
     }
 }
 
@@ -371,6 +384,7 @@ unsafe extern "C" fn write_iter_cb<U: FileOperations>(
     let req = WriteRequest {
         iocb,
         iter,
+        sync: true,
         _borrow: PhantomData,
     };
     match U::write_iter(data, req) {

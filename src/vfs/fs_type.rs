@@ -21,7 +21,8 @@ use super::{
 };
 use core::{fmt, marker::PhantomData};
 use kernel::{
-    error::from_result, prelude::*, str::CString, sync::aref::ARef, types::Opaque, ThisModule,
+    error::from_result, fs::File, prelude::*, str::CString, sync::aref::ARef, types::Opaque,
+    ThisModule,
 };
 
 /// A filesystem implemented in Rust on top of this layer.
@@ -110,12 +111,53 @@ pub(crate) trait FileSystem: Sized + Send + Sync + 'static {
     ) -> Result;
 }
 
-/// One mount option as the VFS hands it over.
+/// One mount option as the VFS hands it over, and what the filesystem may need to know about
+/// the mount context it is given to.
 pub(crate) struct Param<'a> {
     /// The option's name.
     pub(crate) key: &'a CStr,
-    /// Its value: `None` for a bare key (`ro`), `Some` for `key=value` (possibly empty).
-    pub(crate) value: Option<&'a CStr>,
+    /// Its value, typed as user space gave it.
+    pub(crate) value: ParamValue<'a>,
+    /// What the mount context is for.
+    pub(crate) purpose: Purpose,
+    /// Whether the caller is in the user namespace the context was made in, or in one below
+    /// it (`current_in_userns(fc->user_ns)`): whether a context handed to another process may
+    /// take that process's credentials.
+    pub(crate) caller_in_user_ns: bool,
+}
+
+/// The value of a mount option (`struct fs_parameter`'s `type` and union).
+///
+/// The new mount API's `fsconfig(2)` commands each give one kind; `mount(2)` gives flags and
+/// strings only.
+pub(crate) enum ParamValue<'a> {
+    /// No value: a bare `key` (`FSCONFIG_SET_FLAG`).
+    Flag,
+    /// `key=value`, possibly empty (`FSCONFIG_SET_STRING`).
+    String(&'a CStr),
+    /// An open file (`FSCONFIG_SET_FD`), maybe one opened with `O_PATH`; its path is
+    /// [`Path::of_file`](super::Path::of_file). The syscall holds it for the call only: keep
+    /// what it names with a counted [`Path`](super::Path), not the borrow.
+    File(&'a File),
+    /// A path name with a directory to resolve it from (`FSCONFIG_SET_PATH`,
+    /// `FSCONFIG_SET_PATH_EMPTY`). Its contents are not offered: no filesystem on this layer
+    /// takes a value so yet.
+    Filename,
+    /// Binary data (`FSCONFIG_SET_BINARY`); not offered either.
+    Blob,
+}
+
+/// What a mount context is for (`fc->purpose`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// A new super block (`fsopen()`, or a new mount through `mount(2)`).
+    Mount,
+    /// Changing a mounted one's options: a remount through `mount(2)` (`old_api`), or
+    /// `fsconfig(FSCONFIG_CMD_RECONFIGURE)` on an `fspick()` context.
+    Reconfigure {
+        /// Through `mount(2)` (`fc->oldapi`).
+        old_api: bool,
+    },
 }
 
 /// The log of a mount context. A message goes to the `fsopen()` log if user space made one,
@@ -363,22 +405,48 @@ unsafe extern "C" fn parse_param_cb<T: FileSystem>(
         // SAFETY: the VFS passes a valid parameter; its key is NUL-terminated.
         let (key, ty) = unsafe { (CStr::from_char_ptr((*param).key), (*param).type_()) };
         let value = match ty {
-            bindings::fs_value_type_fs_value_is_flag => None,
+            bindings::fs_value_type_fs_value_is_flag => ParamValue::Flag,
             bindings::fs_value_type_fs_value_is_string => {
-                // SAFETY: a string parameter carries a NUL-terminated string.
-                Some(unsafe { CStr::from_char_ptr((*param).__bindgen_anon_1.string) })
+                // SAFETY: a string parameter carries a NUL-terminated string, which the VFS
+                // frees after the call.
+                ParamValue::String(unsafe { CStr::from_char_ptr((*param).__bindgen_anon_1.string) })
             }
+            bindings::fs_value_type_fs_value_is_file => {
+                // SAFETY: a file parameter carries a file that `fsconfig` took a reference on
+                // (`fget_raw`) and puts after the call. That reference also makes any
+                // `fdget_pos` elsewhere take `f_pos_lock`; and the position is not used here.
+                ParamValue::File(unsafe { File::from_raw_file((*param).__bindgen_anon_1.file) })
+            }
+            bindings::fs_value_type_fs_value_is_filename => ParamValue::Filename,
+            bindings::fs_value_type_fs_value_is_blob => ParamValue::Blob,
             _ => {
                 log::<T>(fc).error(fmt!(
-                    "{}: value must be a string",
+                    "{}: a value of unknown type",
                     key.to_str().unwrap_or("?")
                 ));
                 return Err(EINVAL);
             }
         };
+        // SAFETY: the VFS passes a valid context; `user_ns` is set at its creation and held
+        // (`get_user_ns`) until it is freed.
+        let (purpose, caller_in_user_ns) = unsafe {
+            let purpose = match (*fc).purpose() {
+                bindings::fs_context_purpose_FS_CONTEXT_FOR_RECONFIGURE => Purpose::Reconfigure {
+                    old_api: (*fc).oldapi(),
+                },
+                _ => Purpose::Mount,
+            };
+            (purpose, bindings::current_in_userns((*fc).user_ns))
+        };
+        let param = Param {
+            key,
+            value,
+            purpose,
+            caller_in_user_ns,
+        };
         // SAFETY: the context is ours for the call (the VFS holds `uapi_mutex`).
         let ctx = unsafe { context::<T>(fc) };
-        T::parse_param(ctx, &Param { key, value }, &log::<T>(fc)).map(|()| 0)
+        T::parse_param(ctx, &param, &log::<T>(fc)).map(|()| 0)
     })
 }
 

@@ -68,7 +68,7 @@ fn len_result(ret: isize) -> Result<usize> {
 pub(crate) use attr::{InodeParams, Kstat};
 pub(crate) use dentry::{Dentry, InodeDentry, NewDentry, OwnDentry};
 pub(crate) use file::FileOps;
-pub(crate) use fs_type::{FileSystem, FsContextLog, Param, Registration};
+pub(crate) use fs_type::{FileSystem, FsContextLog, Param, ParamValue, Purpose, Registration};
 pub(crate) use inode::Inode;
 pub(crate) use own_inode::{InodeDestroying, InodeKind, OwnInode};
 pub(crate) use path::{Mount, Path, PathRef, PrivateMount};

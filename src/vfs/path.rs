@@ -8,7 +8,7 @@
 
 use super::{bindings, dentry::Dentry, sb::SuperBlock};
 use core::{marker::PhantomData, ptr::NonNull};
-use kernel::{prelude::*, sync::aref::AlwaysRefCounted, types::Opaque};
+use kernel::{fs::File, prelude::*, str::CString, sync::aref::AlwaysRefCounted, types::Opaque};
 
 /// A mounted filesystem: `struct vfsmount`.
 ///
@@ -178,6 +178,34 @@ impl Path {
         })?;
         // INVARIANT: `kern_path` succeeded, so `raw` holds a reference on both members.
         Ok(Path { raw })
+    }
+
+    /// Where `file` was opened (its `f_path`), with references of its own: an `O_PATH` file
+    /// names a path too.
+    pub(crate) fn of_file(file: &File) -> Path {
+        // SAFETY: a live file's `f_path` is set when it is opened and never changes; both of
+        // its members are valid while the file is.
+        let raw = unsafe { (*file.as_ptr()).__bindgen_anon_1.f_path };
+        // SAFETY: `raw` is a valid path (above); `path_get` takes a reference on each member.
+        unsafe { bindings::path_get(&raw) };
+        // INVARIANT: `path_get` took the references `Path` puts on drop.
+        Path { raw }
+    }
+
+    /// The path's name as seen from the caller's root (`d_path`): `/` then the names of the
+    /// mount points and directories down to it, a mount outside the caller's tree (a
+    /// detached one, for example) named from its own root. Fails with `ENAMETOOLONG` if the
+    /// name does not fit in `PATH_MAX` bytes.
+    pub(crate) fn name(&self) -> Result<CString> {
+        const LEN: usize = bindings::PATH_MAX as usize;
+        let mut buf = KVec::from_elem(0u8, LEN, GFP_KERNEL)?;
+        // SAFETY: `raw` is a valid path (type invariant); `buf` is writable for `LEN` bytes.
+        let name = unsafe { bindings::d_path(&self.raw, buf.as_mut_ptr().cast(), LEN as c_int) };
+        let name = kernel::error::from_err_ptr(name)?;
+        // SAFETY: on success `d_path` returns a NUL-terminated string inside `buf`, which
+        // lives until the copy below is made.
+        let name = unsafe { CStr::from_char_ptr(name) };
+        Ok(CString::try_from(name)?)
     }
 
     pub(crate) fn as_raw(&self) -> *const bindings::path {
