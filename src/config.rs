@@ -246,6 +246,13 @@ impl Config {
             // with "missing 'lowerdir'".
             return Ok(());
         }
+        if value.first() == Some(&b':') {
+            log.error(fmt!("cannot append lower layer"));
+            return Err(EINVAL);
+        }
+        // Kept before the layers are split and found, as overlayfs keeps it: a `lowerdir=`
+        // that fails still bars a later `lowerdir+`.
+        self.lowerdir_all = Some(to_cstring(value)?);
         let names = lowerdir_names(value).map_err(|e| match e {
             LowerdirError::Append => {
                 log.error(fmt!("cannot append lower layer"));
@@ -267,7 +274,6 @@ impl Config {
             self.lowers
                 .push(LayerSpec { path, name: None }, GFP_KERNEL)?;
         }
-        self.lowerdir_all = Some(to_cstring(value)?);
         Ok(())
     }
 

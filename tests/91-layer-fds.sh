@@ -27,6 +27,12 @@ rwro() {
     awk -v m="$M" '$2 == m { split($4, o, ","); print o[1] }' /proc/mounts
 }
 
+# The super block's ro/rw (mountinfo's super options), not the mount's: a remount through
+# mount(2) sets both, a reconfigure through fspick() only the super block's.
+sbro() {
+    awk -v m="$M" '$5 == m { for (i = 7; i <= NF; i++) if ($i == "-") { split($(i + 3), o, ","); print o[1]; exit } }' /proc/self/mountinfo
+}
+
 check "SET_FD: workdir, upperdir and four lowerdir+ as open directories (lowerdir takes none); /proc/mounts names them by path" \
     "fsopen: OK
 fd lowerdir @T/l1: EINVAL
@@ -230,7 +236,7 @@ reconfigure: OK
 rw" \
     'rm -rf $U $W; mkdir -p $U $W
      mount -t $FSTYPE -o lowerdir=$T/l1,upperdir=$U,workdir=$W none $M || exit
-     mount -o remount,ro,bogus,lowerdir=$T/nope,upperdir=$T/nope $M; rwro
-     fsc $FSTYPE "fspick $M" "str lowerdir+ $T/l3" "flag userxattr" "flag rw" reconfigure; rwro
+     mount -o remount,ro,bogus,lowerdir=$T/nope,upperdir=$T/nope $M; sbro
+     fsc $FSTYPE "fspick $M" "str lowerdir+ $T/l3" "flag userxattr" "flag rw" reconfigure; sbro
      umount $M'
 finish
