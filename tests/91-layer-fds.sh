@@ -10,7 +10,7 @@
 # Left out of the port: datadir+ and metacopy=on, which rovl refuses (data-only
 # layers and metacopy are not implemented; 90-options.sh checks the refusal).
 . "$(dirname "$0")/lib.sh"
-plan 10
+plan 11
 setup
 need_hpy "layers as fds"
 
@@ -126,6 +126,12 @@ lowerdir=@T/l1:@T/l2" \
          "str lowerdir " "fd lowerdir+ $T/l3" "fd lowerdir+ $T/l4" "str lowerdir $T/l1:$T/l2" create mount
      is_mounted $M || exit
      echo $(ls $M); layer_opts; umount $M'
+
+check "a lowerdir= that fails (a missing layer) still bars a later lowerdir+, as overlayfs keeps the option before it finds the layers" \
+    "fsopen: OK
+str lowerdir @T/l1:@T/nope: ENOENT
+str lowerdir+ @T/l2: EINVAL" \
+    'fsc $FSTYPE fsopen "str lowerdir $T/l1:$T/nope" "str lowerdir+ $T/l2"'
 
 check "500 lowerdir+ as O_PATH fds with an upper layer; the 501st is refused (EINVAL); the bottom layer shows" \
     "fsopen: OK
