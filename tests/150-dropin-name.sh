@@ -35,8 +35,10 @@ kmark() {
     echo "$_mk" > /dev/kmsg
     echo "$_mk"
 }
-# klog_since MARK: the kernel log from MARK on
-klog_since() { dmesg | sed -n "/$1/,\$p"; }
+# klog_since MARK: the kernel log from MARK on, each repeated line once: busybox's insmod
+# tries finit_module() and, when that fails, init_module() again, so every message of a
+# failed load comes twice.
+klog_since() { dmesg | sed -n "/$1/,\$p" | uniq; }
 # no_insmod_path: insmod's error without the module's path ("insmod: ERRNO")
 no_insmod_path() { sed "s/^insmod: .*: /insmod: /"; }
 
