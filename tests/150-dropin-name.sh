@@ -167,19 +167,7 @@ dropin_check() {
     _i=1
     while [ "$_i" -le "$_dn" ]; do
         eval "_d=\$_dd_$_i; _e=\$_de_$_i; _s=\$_ds_$_i; _o=\$_do_$_i"
-        _exp=$(_norm "$_e")
-        _r=$(run_on rovl "$_s")
-        if _reject_misuse "$_d" "$_o$_r"; then
-            :
-        elif [ "$_o" = "$_exp" ] && [ "$_r" = "$_o" ]; then
-            pass "$_d"
-        else
-            fail "$_d"
-            [ "$_o" = "$_exp" ] || diag "overlay does not give the expected answer: the test itself is wrong"
-            _diag_block expected "$_exp"
-            _diag_block overlay "$_o"
-            _diag_block "rovl as overlay" "$_r"
-        fi
+        _judge "$_d" "$_e" "$_o" "$(run_on rovl "$_s")" "rovl as overlay"
         _i=$((_i + 1))
     done
 }
