@@ -47,7 +47,14 @@ key=$( (echo "$version"; cat "$fragment") | sha256sum | cut -c1-12)
 out=$ROVL_CACHE/kernel/$version-$flavour-$key
 kmake=(make -C "$src" O="$out" LLVM=-19 RUSTC="$RUSTC" BINDGEN="$BINDGEN"
        RUST_LIB_SRC="$RUST_LIB_SRC" -j"$(nproc)")
+# The modules (overlay.ko in the test kernel) installed with their modules.dep
+# under $out/modroot, for the guest's modprobe (scripts/make-initramfs.sh).
+install_modules() {
+    rm -rf "$out/modroot"
+    "${kmake[@]}" -s INSTALL_MOD_PATH="$out/modroot" INSTALL_MOD_STRIP=1 modules_install >&2
+}
 if [ -f "$out/.rovl-built" ]; then
+    [ -d "$out/modroot/lib/modules" ] || install_modules
     echo "$out"; exit 0
 fi
 echo "rovl: building Linux $version ($flavour) in $out; about 20 minutes" >&2
@@ -69,5 +76,6 @@ while IFS= read -r line; do
 done < "$fragment"
 [ $bad -eq 0 ] || exit 1
 "${kmake[@]}" bzImage modules >&2
+install_modules
 touch "$out/.rovl-built"
 echo "$out"

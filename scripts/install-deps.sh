@@ -4,17 +4,21 @@
 #
 #   scripts/install-deps.sh [bench]
 #
-# "bench" adds what only `make bench` needs: fuse-overlayfs (run in the guest
-# from the read-only host share) and a static C library for the benchmark
-# helper.
+# The guest runs host programs from the read-only host share: python3, the
+# container tools of tests/160-podman.sh (podman, buildah, crun, conmon), and
+# the kernel's overlayfs selftests, built statically against libc6-dev and
+# libcap-dev (scripts/build-selftests.sh). "bench" adds what only `make bench`
+# needs: fuse-overlayfs.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
 debs=(rustc-web rust-web-src clang-19 lld-19 llvm-19 libclang-19-dev
       qemu-system-x86 busybox-static flex bison bc libelf-dev libssl-dev
       cpio kmod xz-utils make e2fsprogs squashfs-tools attr python3
-      rust-web-clippy rustfmt-web)
-[ "${1:-}" != bench ] || debs+=(fuse-overlayfs libc6-dev)
+      rust-web-clippy rustfmt-web
+      libc6-dev libcap-dev
+      podman buildah crun conmon)
+[ "${1:-}" != bench ] || debs+=(fuse-overlayfs)
 
 missing=()
 for p in "${debs[@]}"; do

@@ -9,6 +9,11 @@
 # ROVL_KO= names another module file to pack; ROVL_KO=none packs no module.
 # ROVL_TESTS_DIR= packs another tests directory (default: tests/).
 # ROVL_BENCH_DIR= packs that directory as /bench (scripts/bench.sh).
+# ROVL_KMODS= a kernel's installed modules (DIR/lib/modules/VERSION, with
+# modules.dep: scripts/build-kernel.sh's modroot) to pack as /lib/modules, for
+# modprobe (overlay.ko in the test kernel).
+# ROVL_SELFTESTS= a directory of the kernel's selftest programs
+# (scripts/build-selftests.sh) to pack as /selftests.
 # Needs no root: owners are forced to 0:0 by cpio and /dev/console is added
 # as a hand-written newc entry.
 set -euo pipefail
@@ -31,11 +36,14 @@ for applet in $(bin/busybox --list-full); do
 done
 install -m 755 "$ROVL_TOP/qemu/init" init
 install -m 755 "$ROVL_TOP/qemu/demo.sh" demo.sh
+install -m 755 "$ROVL_TOP/qemu/demo-podman.sh" demo-podman.sh
 cp -r "${ROVL_TESTS_DIR:-$ROVL_TOP/tests}" tests
 # The module's KUnit suites, which tests/run.sh expects results of.
 cat "$ROVL_TOP/rust_ovl.rs" $(find "$ROVL_TOP/src" -name '*.rs' | LC_ALL=C sort) |
     sed -n 's/.*#\[kunit_tests(\([A-Za-z0-9_]*\))\].*/\1/p' > tests/kunit-suites
 [ -z "${ROVL_BENCH_DIR:-}" ] || cp -r "$ROVL_BENCH_DIR" bench
+[ -z "${ROVL_KMODS:-}" ] || [ ! -d "$ROVL_KMODS/lib/modules" ] || cp -r "$ROVL_KMODS/lib/modules/." lib/modules/
+[ -z "${ROVL_SELFTESTS:-}" ] || [ ! -d "$ROVL_SELFTESTS" ] || cp -r "$ROVL_SELFTESTS" selftests
 echo 'root:x:0:0:root:/root:/bin/sh' > etc/passwd
 echo 'root:x:0:' > etc/group
 

@@ -42,6 +42,11 @@ top() { # top ok|notok DESC [SKIP-REASON]
 echo "TAP version 13"
 echo "1..$((ntests + nsuites + 2))"
 
+# overlayfs, the oracle, is a module in the test kernel (CONFIG_OVERLAY_FS=m):
+# loaded here, so that every test finds it registered. Where it cannot be
+# loaded, the tests' own mounts of -t overlay fail and say so.
+grep -qw overlay /proc/filesystems || modprobe overlay 2>&1 | sed 's/^/# modprobe overlay: /'
+
 # 1: the module loads and registers "rovl"
 if grep -qw "^$(basename "$ROVL_KO" .ko)" /proc/modules && grep -qw rovl /proc/filesystems; then
     top ok "rust_ovl already loaded; rovl in /proc/filesystems"
