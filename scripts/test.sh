@@ -36,9 +36,14 @@ else
     ko=none
 fi
 
+# The kernel's overlayfs selftests (tests/156-kselftests.sh), built statically
+selftests=$("$ROVL_TOP/scripts/build-selftests.sh" "$kdir") ||
+    { extra "the kernel's overlayfs selftests did not build (scripts/build-selftests.sh)"; selftests=; }
+
 initrd=$(mktemp "${TMPDIR:-/tmp}/rovl-initramfs.XXXXXX")
 trap 'rm -f "$initrd"' EXIT
-ROVL_KO=$ko "$ROVL_TOP/scripts/make-initramfs.sh" "$initrd" >/dev/null ||
+ROVL_KO=$ko ROVL_KMODS=$kdir/modroot ROVL_SELFTESTS=$selftests \
+    "$ROVL_TOP/scripts/make-initramfs.sh" "$initrd" >/dev/null ||
     { extra "initramfs build failed"; summary; exit 1; }
 
 log=${ROVL_LOG:-}

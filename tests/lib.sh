@@ -421,6 +421,102 @@ cleanup() {
 
 is_mounted() { grep -q " $1 " /proc/mounts; }
 
+
+# --- the name "overlay": overlayfs, or rovl loaded as overlay ------------------
+# For the drop-in tests, whose clients (the kernel's selftests, podman) know
+# the type only as "overlay": they run once with overlayfs behind that name,
+# once with rovl (rust_ovl loaded with as_overlay=1), and the answers are
+# compared. This needs overlayfs as a module that can be unloaded
+# (CONFIG_OVERLAY_FS=m, the test kernel).
+#   overlay_swappable        overlayfs is a loadable module here (else: the
+#                            reason on stdout, status 1)
+#   overlay_name_is overlay|rovl
+#                            makes "overlay" that filesystem; prints why not
+#                            and returns 1 on failure
+#   overlay_name_restore     overlayfs loaded, rust_ovl loaded as "rovl" (the
+#                            state run.sh expects after every file); call it
+#                            from the file's EXIT trap too
+_ROVL_MOD=$(basename "$ROVL_KO" .ko)
+overlay_swappable() {
+    grep -q "^overlay " /proc/modules && return 0
+    if grep -qw overlay /proc/filesystems; then
+        echo "overlayfs is built in (CONFIG_OVERLAY_FS=y): the name cannot be freed"
+    elif modprobe overlay 2>/dev/null && grep -q "^overlay " /proc/modules; then
+        return 0
+    else
+        echo "no overlayfs module to compare with"
+    fi
+    return 1
+}
+overlay_name_is() {
+    case $1 in
+        overlay)
+            if ! grep -q "^overlay " /proc/modules; then
+                if grep -q "^$_ROVL_MOD " /proc/modules && ! grep -qw rovl /proc/filesystems; then
+                    rmmod "$_ROVL_MOD" || { echo "rmmod $_ROVL_MOD (as overlay) failed"; return 1; }
+                fi
+                modprobe overlay || { echo "modprobe overlay failed"; return 1; }
+            fi
+            grep -q "^$_ROVL_MOD " /proc/modules || insmod "$ROVL_KO" ||
+                { echo "insmod $ROVL_KO failed"; return 1; } ;;
+        rovl)
+            grep -q "^$_ROVL_MOD " /proc/modules && ! grep -qw rovl /proc/filesystems && return 0
+            if grep -q "^$_ROVL_MOD " /proc/modules; then
+                rmmod "$_ROVL_MOD" || { echo "rmmod $_ROVL_MOD failed"; return 1; }
+            fi
+            if grep -q "^overlay " /proc/modules; then
+                rmmod overlay || { echo "rmmod overlay failed (in use?)"; return 1; }
+            fi
+            insmod "$ROVL_KO" as_overlay=1 || { echo "insmod $ROVL_KO as_overlay=1 failed"; return 1; } ;;
+        *) echo "overlay_name_is: overlay or rovl, not '$1'"; return 1 ;;
+    esac
+    grep -qw overlay /proc/filesystems || { echo "no filesystem 'overlay' registered"; return 1; }
+}
+overlay_name_restore() {
+    overlay_name_is overlay
+}
+# --- the host's userland as a root of its own ---------------------------------
+# For programs that want a whole distribution around them (podman, buildah):
+#   hostroot_up R      R becomes a tmpfs (a mount point, so that a container
+#                      runtime can pivot_root out of it) with /usr and /etc
+#                      bound from the host (read-only 9p), writable tmpfs at
+#                      /var, /run, /tmp and /root, the guest's /dev, fresh proc,
+#                      sysfs and cgroup2 (created here if the guest has none),
+#                      the tests at /tests. Then: chroot R /usr/bin/bash ...
+#   umount_below DIR   every mount below DIR (not DIR), innermost first
+#   host_has_podman    podman, buildah, crun, conmon, bash and python3 are on
+#                      the host (else: what is missing, status 1)
+hostroot_up() {
+    _hr=$1
+    mkdir -p "$_hr" && mount -t tmpfs -o mode=755 hostroot "$_hr" || return 1
+    for _d in usr etc proc sys dev var run tmp root tests; do mkdir -p "$_hr/$_d"; done
+    for _l in bin lib lib64 sbin; do ln -s "usr/$_l" "$_hr/$_l"; done
+    mount --bind "$HOST_ROOT/usr" "$_hr/usr" &&
+        mount --bind "$HOST_ROOT/etc" "$_hr/etc" &&
+        mount -t proc proc "$_hr/proc" &&
+        mount -t sysfs sysfs "$_hr/sys" &&
+        mount -t cgroup2 cgroup2 "$_hr/sys/fs/cgroup" &&
+        mount --rbind /dev "$_hr/dev" &&
+        mount --bind "$_LIB_DIR" "$_hr/tests" || return 1
+    for _d in var tmp root; do mount -t tmpfs -o mode=755 "hostroot-$_d" "$_hr/$_d" || return 1; done
+    chmod 1777 "$_hr/tmp"
+    mkdir -p -m 1777 "$_hr/var/tmp"
+}
+umount_below() {
+    for _m in $(awk -v d="$1/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r); do
+        umount "$_m" 2>/dev/null || umount -l "$_m"
+    done
+}
+host_has_podman() {
+    _missing=
+    for _p in /usr/bin/podman /usr/bin/buildah /usr/bin/crun /usr/bin/conmon /usr/bin/bash /usr/bin/python3; do
+        [ -x "$HOST_ROOT$_p" ] || _missing="$_missing $_p"
+    done
+    [ -z "$_missing" ] && return 0
+    echo "not on the host:$_missing (scripts/install-deps.sh installs them)"
+    return 1
+}
+
 # host tools through the host's loader (see the header)
 hostrun() {
     _prog=$1; shift
