@@ -76,8 +76,10 @@ stress:
 bench:
 	@$(ROVL_TOP)/scripts/bench.sh
 
+# `make run`: the demo in the guest; `make run DEMO=podman`: podman and buildah
+# on rovl loaded as overlay (qemu/demo-podman.sh).
 run:
-	@$(ROVL_TOP)/scripts/run.sh
+	@DEMO=$(DEMO) $(ROVL_TOP)/scripts/run.sh
 
 clean:
 	@kdir="$(KDIR)"; [ -n "$$kdir" ] || kdir=$$($(ROVL_TOP)/scripts/build-kernel.sh $(KFLAVOUR)); \
