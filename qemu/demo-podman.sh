@@ -30,19 +30,23 @@ echo
 echo "--- in a chroot of the host's userland (podman $(chroot "$R" podman --version | cut -d' ' -f3)), storage on tmpfs ---"
 chroot "$R" /usr/bin/bash -c '
     export PATH=/usr/sbin:/usr/bin HOME=/root BUILDAH_ISOLATION=chroot
-    store="--root /var/lib/containers/storage --runroot /run/containers/storage --storage-driver overlay"
+    # The host'"'"'s /etc is read-only here: the settings a machine would keep in
+    # /etc/containers come from files named by the environment instead.
+    printf "[storage]\ndriver = \"overlay\"\ngraphroot = \"/var/lib/containers/storage\"\nrunroot = \"/run/containers/storage\"\n" > /tmp/storage.conf
+    printf "[engine]\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n" > /tmp/containers.conf
+    export CONTAINERS_STORAGE_CONF=/tmp/storage.conf CONTAINERS_CONF=/tmp/containers.conf
     run() { echo; echo "\$ $*"; eval "$*"; }
     mkdir -p /tmp/rootfs/bin /tmp/rootfs/etc
     cp /bin/busybox /tmp/rootfs/bin/
-    for a in sh ls cat echo grep; do ln -s busybox /tmp/rootfs/bin/$a; done
+    for a in sh ls cat echo grep cut; do ln -s busybox /tmp/rootfs/bin/$a; done
     echo "an image made in the guest" > /tmp/rootfs/etc/motd
-    run "c=\$(buildah $store from scratch)"
-    run "buildah $store copy \$c /tmp/rootfs / >/dev/null"
-    run "buildah $store commit -q \$c demo >/dev/null && buildah $store rm \$c >/dev/null"
-    run "podman $store --cgroup-manager cgroupfs --events-backend file run --rm --network none --cgroups disabled demo \
-        sh -c \"cat /etc/motd; grep \\\" / \\\" /proc/mounts | cut -c1-60; echo written > /new-file; ls /\""
-    run "podman $store info --format \"driver {{.Store.GraphDriverName}}, native diff {{index .Store.GraphStatus \\\"Native Overlay Diff\\\"}}, d_type {{index .Store.GraphStatus \\\"Supports d_type\\\"}}\""
-    podman $store rmi -a -f >/dev/null 2>&1
+    run "c=\$(buildah from scratch)"
+    run "buildah copy \$c /tmp/rootfs / >/dev/null"
+    run "buildah commit -q \$c demo >/dev/null && buildah rm \$c >/dev/null"
+    run "podman images --format \"{{.Repository}}:{{.Tag}} {{.Size}}\""
+    run "podman run --rm --network none --cgroups disabled demo sh -c \"cat /etc/motd; grep \\\" / \\\" /proc/mounts | cut -c1-72; echo written > /new-file; ls /\""
+    run "podman info --format \"driver {{.Store.GraphDriverName}}, native diff {{index .Store.GraphStatus \\\"Native Overlay Diff\\\"}}, d_type {{index .Store.GraphStatus \\\"Supports d_type\\\"}}\""
+    podman rmi -a -f >/dev/null 2>&1
 '
 rc=$?
 umount_below "$R"; umount "$R"
