@@ -62,6 +62,8 @@ mod vfs;
 mod config;
 #[path = "src/copy_up.rs"]
 mod copy_up;
+#[path = "src/dentry.rs"]
+mod dentry;
 #[path = "src/dir.rs"]
 mod dir;
 #[path = "src/file.rs"]

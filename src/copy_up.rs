@@ -93,6 +93,10 @@ fn copy_up_one(
     let mut size = 0;
     let result = copy_up_locked(fs, upper, parent, dentry, inode, with_data, &mut size);
     timer.done(dentry, size, &result);
+    if let Some(copy) = data.upper() {
+        // Path walk now also asks the copy about `dentry`, if its filesystem wants that.
+        crate::dentry::upper_added(dentry, copy);
+    }
     result
 }
 

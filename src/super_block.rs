@@ -7,11 +7,13 @@
 
 use crate::{
     config::{self, Config, FsyncMode, UuidMode},
+    dentry,
     inode::{self, LowerEntry, RovlInode},
     layers::LayerStack,
     upper_layer,
     vfs::{
         self, cred,
+        dentry::{LookupFlags, Revalidation},
         sb::{Kstatfs, NewSuperBlock, OwnSuperBlock},
         seq::SeqFile,
         CredGuard, Dentry, FsContextLog, OwnDentry, OwnInode, Param, PathRef, SuperBlock,
@@ -286,6 +288,18 @@ impl vfs::FileSystem for Rovl {
             return None;
         }
         Some(real.dentry.real(metadata))
+    }
+
+    fn revalidation(inode: &OwnInode<Rovl>) -> Revalidation {
+        dentry::revalidation(inode)
+    }
+
+    fn d_revalidate(inode: &OwnInode<Rovl>, flags: LookupFlags<'_>) -> Result<bool> {
+        dentry::revalidate(inode, flags, false)
+    }
+
+    fn d_weak_revalidate(inode: &OwnInode<Rovl>, flags: LookupFlags<'_>) -> Result<bool> {
+        dentry::revalidate(inode, flags, true)
     }
 
     fn xattr_get(

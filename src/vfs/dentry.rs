@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Directory entries.
+//! Directory entries, and their revalidation by path walk.
 //!
-//! C headers: [`include/linux/dcache.h`](srctree/include/linux/dcache.h)
+//! C headers: [`include/linux/dcache.h`](srctree/include/linux/dcache.h),
+//! [`include/linux/namei.h`](srctree/include/linux/namei.h)
 
 use super::{
     bindings,
@@ -47,6 +48,65 @@ unsafe impl AlwaysRefCounted for Dentry {
     unsafe fn dec_ref(obj: NonNull<Self>) {
         // SAFETY: the caller gives up one reference, which this puts.
         unsafe { bindings::dput(obj.cast::<bindings::dentry>().as_ptr()) };
+    }
+}
+
+kernel::impl_flags!(
+    /// The revalidation a dentry asks of path walk: its `DCACHE_OP_REVALIDATE` and
+    /// `DCACHE_OP_WEAK_REVALIDATE` bits.
+    ///
+    /// Path walk calls `->d_revalidate` on a dentry it finds by name, and
+    /// `->d_weak_revalidate` on the dentry a walk ends on after a jump (into a mount, to `/`,
+    /// through `..` or a `/proc` magic link), only if the dentry has the bit: a dentry without
+    /// them costs nothing. The bits live in each dentry's `d_flags`, so dentries of one
+    /// filesystem may differ.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub(crate) struct Revalidation(u32);
+
+    /// One kind of revalidation.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub(crate) enum Revalidate {
+        /// `->d_revalidate`, when path walk finds the dentry by name (`DCACHE_OP_REVALIDATE`).
+        Lookup = bindings::dentry_flags_DCACHE_OP_REVALIDATE,
+        /// `->d_weak_revalidate`, at the end of a walk that jumped
+        /// (`DCACHE_OP_WEAK_REVALIDATE`).
+        Weak = bindings::dentry_flags_DCACHE_OP_WEAK_REVALIDATE,
+    }
+);
+
+/// The flags of a path walk step (`LOOKUP_*`) as `->d_revalidate` and `->d_weak_revalidate`
+/// get them, to be handed on unchanged to the revalidation of a dentry below.
+///
+/// # Invariants
+///
+/// If `LOOKUP_RCU` is set, path walk is in RCU mode for all of `'a`: the holder runs inside
+/// the walk's RCU read-side critical section and must not sleep; the dentry being revalidated
+/// is not referenced, only kept in memory by RCU, and so are its inode and what the inode
+/// holds (see [`InodeDentry`]). Otherwise path walk is in ref-walk mode: the dentry is
+/// referenced, so its inode and what that holds, and sleeping is allowed.
+#[derive(Clone, Copy)]
+pub(crate) struct LookupFlags<'a> {
+    bits: c_uint,
+    _walk: PhantomData<&'a ()>,
+}
+
+impl LookupFlags<'_> {
+    /// # Safety
+    ///
+    /// `bits` must be the flags the VFS passed to `->d_revalidate` or `->d_weak_revalidate`,
+    /// and the result must not outlive that call.
+    pub(super) unsafe fn from_raw(bits: c_uint) -> Self {
+        // INVARIANT: the VFS sets `LOOKUP_RCU` exactly when it calls in RCU walk.
+        Self {
+            bits,
+            _walk: PhantomData,
+        }
+    }
+
+    /// Whether path walk is in RCU mode (`LOOKUP_RCU`): nothing may sleep, take a reference
+    /// or a sleeping lock, and `ECHILD` asks the VFS to walk again in ref-walk mode.
+    pub(crate) fn is_rcu(self) -> bool {
+        self.bits & bindings::LOOKUP_RCU != 0
     }
 }
 
@@ -148,6 +208,110 @@ impl Dentry {
     pub(crate) fn drop_from_cache(&self) {
         // SAFETY: the dentry is referenced; `d_drop` takes `d_lock` itself.
         unsafe { bindings::d_drop(self.0.get()) };
+    }
+
+    /// The revalidation this dentry asks of path walk.
+    pub(crate) fn revalidation(&self) -> Revalidation {
+        // SAFETY: `d_flags` is a plain integer, read once, as path walk reads it.
+        let flags = unsafe { core::ptr::read_volatile(&raw const (*self.0.get()).d_flags) };
+        Revalidation(flags & Revalidation::all_bits())
+    }
+
+    /// Asks the dentry's filesystem whether the dentry is still valid, as path walk does on
+    /// finding it by name (`->d_revalidate`, with its parent directory and name), in the mode
+    /// `flags` says: `Ok(true)` valid, `Ok(false)` no longer valid (see [`Self::invalidate`]),
+    /// `ECHILD` in RCU walk: ask again in ref-walk. A dentry that does not ask for it
+    /// ([`Revalidate::Lookup`]) is valid.
+    ///
+    /// In RCU walk, `self` need not be referenced, only kept in memory by the walk's RCU read
+    /// lock, as what an [`InodeDentry`] holds is.
+    pub(crate) fn revalidate(&self, flags: LookupFlags<'_>) -> Result<bool> {
+        if !self.revalidation().contains(Revalidate::Lookup) {
+            return Ok(true);
+        }
+        let d = self.0.get();
+        // SAFETY: a dentry's `d_op` is set before it can be found and never changes; the
+        // `DCACHE_OP_REVALIDATE` bit is only set on dentries whose operations have
+        // `d_revalidate`.
+        let Some(revalidate) = (unsafe { (*(*d).d_op).d_revalidate }) else {
+            return Ok(true);
+        };
+        let mut name = bindings::name_snapshot::default();
+        let ret = if flags.is_rcu() {
+            // SAFETY: in RCU walk (type invariant of `LookupFlags`) the parent's memory, and
+            // its inode's, stay valid until the walk drops its RCU read lock: both are freed
+            // an RCU grace period after they go. They are read once, as `d_inode_rcu`.
+            let dir = unsafe {
+                let parent = core::ptr::read_volatile(&raw const (*d).d_parent);
+                core::ptr::read_volatile(&raw const (*parent).d_inode)
+            };
+            if dir.is_null() {
+                // A parent going away: let ref-walk see.
+                return Err(ECHILD);
+            }
+            // SAFETY: `d` stays in memory (see above); the snapshot is taken without sleeping
+            // (under RCU and `d_seq`), so that a rename cannot tear the name, and released
+            // after the call. The filesystem's `d_revalidate` is called as path walk calls it,
+            // in RCU walk with `LOOKUP_RCU` set.
+            unsafe {
+                bindings::take_dentry_name_snapshot(&mut name, d);
+                let ret = revalidate(dir, &name.name, d, flags.bits);
+                bindings::release_dentry_name_snapshot(&mut name);
+                ret
+            }
+        } else {
+            // A reference on the parent keeps its inode for the call.
+            let parent = self.parent();
+            let dir = parent.inode().map_or(core::ptr::null_mut(), Inode::as_raw);
+            // SAFETY: `self` is referenced in ref-walk (type invariant of `LookupFlags`), its
+            // parent too (above); the name snapshot is released after the call.
+            unsafe {
+                bindings::take_dentry_name_snapshot(&mut name, d);
+                let ret = revalidate(dir, &name.name, d, flags.bits);
+                bindings::release_dentry_name_snapshot(&mut name);
+                ret
+            }
+        };
+        match ret {
+            1.. => Ok(true),
+            0 => Ok(false),
+            e => Err(Error::from_errno(e)),
+        }
+    }
+
+    /// Asks the dentry's filesystem whether the dentry a path walk ended on is still valid
+    /// (`->d_weak_revalidate`): `Ok(true)` valid, `Ok(false)` not (the walk fails with
+    /// `ESTALE`). A dentry that does not ask for it ([`Revalidate::Weak`]) is valid. As
+    /// [`Self::revalidate`], in RCU walk `self` need only be kept in memory by RCU.
+    pub(crate) fn weak_revalidate(&self, flags: LookupFlags<'_>) -> Result<bool> {
+        if !self.revalidation().contains(Revalidate::Weak) {
+            return Ok(true);
+        }
+        let d = self.0.get();
+        // SAFETY: as in `revalidate`, for `DCACHE_OP_WEAK_REVALIDATE` and `d_weak_revalidate`.
+        let Some(revalidate) = (unsafe { (*(*d).d_op).d_weak_revalidate }) else {
+            return Ok(true);
+        };
+        // SAFETY: `d` is referenced, or in RCU walk kept in memory by RCU and called with
+        // `LOOKUP_RCU`, as path walk calls it.
+        match unsafe { revalidate(d, flags.bits) } {
+            1.. => Ok(true),
+            0 => Ok(false),
+            e => Err(Error::from_errno(e)),
+        }
+    }
+
+    /// Unhashes the dentry and the tree below it (`d_invalidate`), as path walk does with a
+    /// dentry its filesystem says is no longer valid, so that the next lookup of its name
+    /// makes a new one. In RCU walk (`flags`) it does nothing: that needs a reference and may
+    /// sleep, so it is left to the ref-walk that follows.
+    pub(crate) fn invalidate(&self, flags: LookupFlags<'_>) {
+        if flags.is_rcu() {
+            return;
+        }
+        // SAFETY: in ref-walk `self` is referenced and sleeping is allowed (type invariant
+        // of `LookupFlags`).
+        unsafe { bindings::d_invalidate(self.0.get()) };
     }
 
     /// The super block this dentry belongs to.
@@ -256,6 +420,25 @@ impl<T: FileSystem> OwnDentry<T> {
         self.sb().data()
     }
 
+    /// Makes path walk ask this dentry for the revalidation `r` too: sets those bits of
+    /// `d_flags`, under `d_lock` (and takes no lock if it asks for them already). Only for
+    /// `T`'s dentries, whose operations have `d_revalidate` and `d_weak_revalidate`; they
+    /// start without either bit (`T`'s super blocks clear them from `s_d_flags`).
+    pub(crate) fn add_revalidation(&self, r: Revalidation) {
+        if self.revalidation().contains_all(r) {
+            return;
+        }
+        let d = self.as_raw();
+        // SAFETY: the dentry is referenced; `d_flags` is written under `d_lock`, as dcache.h
+        // requires. Both operations the bits ask for are in `T`'s table (`DentryOps`).
+        unsafe {
+            let lock = &raw mut (*d).d_lockref.__bindgen_anon_1.__bindgen_anon_1.lock;
+            bindings::spin_lock(lock);
+            (*d).d_flags |= u32::from(r);
+            bindings::spin_unlock(lock);
+        }
+    }
+
     /// The parent directory (the dentry itself for the root), as `dget_parent`.
     pub(crate) fn parent(&self) -> ARef<OwnDentry<T>> {
         let parent = ARef::into_raw(self.0.parent());
@@ -301,13 +484,18 @@ impl<'a, T: FileSystem> NewDentry<'a, T> {
         Self(unsafe { OwnDentry::from_raw(ptr) })
     }
 
-    /// Makes the dentry name `inode` (`d_instantiate`), handing over the reference.
+    /// Makes the dentry name `inode` (`d_instantiate`), handing over the reference, and asks
+    /// for the revalidation `T` wants for it ([`FileSystem::revalidation`]).
     pub(crate) fn instantiate(self, inode: ARef<OwnInode<T>>) {
+        let revalidation = T::revalidation(&inode);
         let ptr = ARef::into_raw(inode).as_ptr().cast::<bindings::inode>();
         // SAFETY: a negative dentry lent for a create, instantiated once: this consumes the
         // only `NewDentry` for it (type invariant); `d_instantiate` takes over the inode
         // reference.
         unsafe { bindings::d_instantiate(self.0.as_raw(), ptr) };
+        // Once positive, as overlayfs does it (`ovl_instantiate`): a negative dentry is not
+        // revalidated.
+        self.0.add_revalidation(revalidation);
     }
 }
 

@@ -13,7 +13,7 @@
 
 use super::{
     bindings,
-    dentry::{Dentry, OwnDentry},
+    dentry::{Dentry, LookupFlags, OwnDentry, Revalidation},
     own_inode::{InodeDestroying, OwnInode},
     sb::{self, Kstatfs, NewSuperBlock, OwnSuperBlock, SuperBlock, SuperOps},
     seq::SeqFile,
@@ -92,6 +92,36 @@ pub(crate) trait FileSystem: Sized + Send + Sync + 'static {
 
     /// Returns the real dentry holding the metadata (or data) of `dentry`.
     fn d_real(dentry: &OwnDentry<Self>, metadata: bool) -> Option<&Dentry>;
+
+    /// The revalidation path walk is to ask of the dentries that name `inode`: of each one
+    /// made to name it (by lookup, a create or a link, or as the root, which keeps only
+    /// [`Revalidate::Weak`]: path walk never finds a root by name). Dentries start without
+    /// any, and a negative dentry never gets one. The default asks for none, so that
+    /// [`FileSystem::d_revalidate`] and [`FileSystem::d_weak_revalidate`] are never called.
+    ///
+    /// [`Revalidate::Weak`]: super::dentry::Revalidate::Weak
+    fn revalidation(_inode: &OwnInode<Self>) -> Revalidation {
+        Revalidation::empty()
+    }
+
+    /// `->d_revalidate`: whether a dentry that path walk found by name, and that asked for it
+    /// ([`FileSystem::revalidation`]), still names `inode` rightly. `Ok(false)` makes the VFS
+    /// unhash the dentry and look the name up again; an error fails the walk, except `ECHILD`
+    /// in RCU walk, which makes the VFS ask again in ref-walk.
+    ///
+    /// In RCU walk ([`LookupFlags::is_rcu`]) `inode` is not referenced, only kept in memory
+    /// (its data too) until the walk drops its RCU read lock: read it, do not sleep, and take
+    /// no reference.
+    fn d_revalidate(_inode: &OwnInode<Self>, _flags: LookupFlags<'_>) -> Result<bool> {
+        Ok(true)
+    }
+
+    /// `->d_weak_revalidate`: whether the dentry a path walk ended on after a jump, and that
+    /// asked for it, is still valid; `Ok(false)` fails the walk with `ESTALE`. As
+    /// [`FileSystem::d_revalidate`] for RCU walk.
+    fn d_weak_revalidate(_inode: &OwnInode<Self>, _flags: LookupFlags<'_>) -> Result<bool> {
+        Ok(true)
+    }
 
     /// Reads an extended attribute, or returns its size if `buf` is `None`.
     fn xattr_get(
@@ -334,10 +364,20 @@ impl<T: FileSystem> ContextOps<T> {
 }
 
 /// The dentry operations of `T`.
+///
+/// Every dentry of `T` has the revalidation operations, but path walk calls them only on the
+/// dentries that ask for it (their `DCACHE_OP_*REVALIDATE` bits), and none does unless `T`
+/// says so ([`FileSystem::revalidation`]): `fill_super_cb` takes the bits that
+/// `set_default_d_op` derives from this table out of the super block's `s_d_flags`, which
+/// new dentries start with. So a dentry that needs no revalidation costs path walk nothing,
+/// as overlayfs arranges by clearing them on each of its dentries
+/// (`ovl_dentry_init_flags`).
 struct DentryOps<T>(PhantomData<T>);
 
 impl<T: FileSystem> DentryOps<T> {
     const TABLE: bindings::dentry_operations = bindings::dentry_operations {
+        d_revalidate: Some(d_revalidate_cb::<T>),
+        d_weak_revalidate: Some(d_weak_revalidate_cb::<T>),
         d_real: Some(d_real_cb::<T>),
         // All-zero is "no operation" for the remaining fields.
         ..pin_init::zeroed()
@@ -518,6 +558,8 @@ unsafe extern "C" fn fill_super_cb<T: FileSystem>(
             (*sb).s_op = &SuperOps::<T>::TABLE;
             (*sb).s_xattr = Handlers::<T>::LIST.as_ptr();
             bindings::set_default_d_op(sb, &DentryOps::<T>::TABLE);
+            // Revalidation is asked for dentry by dentry (see `DentryOps`).
+            (*sb).s_d_flags &= !Revalidation::all_bits();
         }
         // SAFETY: the context is ours for the call.
         let ctx = unsafe { context::<T>(fc) };
@@ -577,5 +619,78 @@ unsafe extern "C" fn d_real_cb<T: FileSystem>(
         // The real dentry is pinned by our inode for as long as `dentry` is referenced.
         Some(real) => real.as_raw(),
         None => dentry,
+    }
+}
+
+/// The inode a dentry names, for its revalidation; `None` for a negative dentry.
+///
+/// # Safety
+///
+/// `dentry` must be a dentry of one of `T`'s super blocks that the VFS passed to
+/// `->d_revalidate` or `->d_weak_revalidate`, and the result must not outlive that call.
+unsafe fn revalidated_inode<'a, T: FileSystem>(
+    dentry: *mut bindings::dentry,
+) -> Option<&'a OwnInode<T>> {
+    // SAFETY: the dentry's memory is valid for the call: referenced in ref-walk, kept by RCU
+    // in RCU walk. `d_inode` is read once, as `d_inode_rcu`.
+    let inode = unsafe { core::ptr::read_volatile(&raw const (*dentry).d_inode) };
+    // SAFETY: the inodes of `T`'s super blocks are `OwnInode<T>`, and one a dentry names is
+    // initialised (not `I_NEW`). In ref-walk the dentry holds it; in RCU walk its memory and
+    // data are freed only an RCU grace period after it is destroyed, and it was read from the
+    // dentry after the walk took its RCU read lock, which it keeps for the call.
+    (!inode.is_null()).then(|| unsafe { OwnInode::<T>::from_raw(inode) })
+}
+
+/// The answer to a revalidation of a negative dentry. No dentry of ours asks for one while
+/// negative ([`FileSystem::revalidation`]), so this is one that turned negative, or in RCU walk
+/// one being killed: ref-walk will see. A negative dentry has nothing below it to ask, and
+/// stays valid.
+fn negative_answer(flags: LookupFlags<'_>) -> c_int {
+    if flags.is_rcu() {
+        ECHILD.to_errno()
+    } else {
+        1
+    }
+}
+
+/// The C answer of a revalidation: 1 valid, 0 not, or a negative errno.
+fn revalidate_answer(valid: Result<bool>) -> c_int {
+    match valid {
+        Ok(valid) => c_int::from(valid),
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->d_revalidate` of one of `T`'s dentries.
+unsafe extern "C" fn d_revalidate_cb<T: FileSystem>(
+    _dir: *mut bindings::inode,
+    _name: *const bindings::qstr,
+    dentry: *mut bindings::dentry,
+    flags: c_uint,
+) -> c_int {
+    // SAFETY: the VFS's flags for this call, used within it.
+    let flags = unsafe { LookupFlags::from_raw(flags) };
+    // SAFETY: per the function's contract; the inode is used within the call.
+    match unsafe { revalidated_inode::<T>(dentry) } {
+        Some(inode) => revalidate_answer(T::d_revalidate(inode, flags)),
+        None => negative_answer(flags),
+    }
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->d_weak_revalidate` of one of `T`'s dentries.
+unsafe extern "C" fn d_weak_revalidate_cb<T: FileSystem>(
+    dentry: *mut bindings::dentry,
+    flags: c_uint,
+) -> c_int {
+    // SAFETY: the VFS's flags for this call, used within it.
+    let flags = unsafe { LookupFlags::from_raw(flags) };
+    // SAFETY: per the function's contract; the inode is used within the call.
+    match unsafe { revalidated_inode::<T>(dentry) } {
+        Some(inode) => revalidate_answer(T::d_weak_revalidate(inode, flags)),
+        None => negative_answer(flags),
     }
 }

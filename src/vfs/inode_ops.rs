@@ -269,6 +269,9 @@ unsafe extern "C" fn lookup_cb<U: InodeOperations>(
         Err(e) => e.to_ptr(),
         Ok(inode) => {
             let inode = inode.map_or(core::ptr::null_mut(), |i| {
+                // Before the dentry can be found, as overlayfs sets it (`ovl_lookup`); a
+                // negative one asks for none.
+                d.add_revalidation(<U::Fs as FileSystem>::revalidation(&i));
                 ARef::into_raw(i).as_ptr().cast::<bindings::inode>()
             });
             // SAFETY: `d_splice_alias` consumes the inode reference (or accepts NULL) and

@@ -7,7 +7,7 @@
 
 use super::{
     bindings,
-    dentry::OwnDentry,
+    dentry::{OwnDentry, Revalidate},
     fs_type::FileSystem,
     inode::Inode,
     own_inode::{self, IgetResult, NewInode, OwnInode},
@@ -333,14 +333,21 @@ unsafe extern "C" fn show_options_cb<T: FileSystem>(
     })
 }
 
-/// Makes the root dentry of `sb` from `root`.
+/// Makes the root dentry of `sb` from `root`, asking for the weak revalidation `T` wants for
+/// it ([`FileSystem::revalidation`]; path walk never finds a root by name, so never asks it
+/// for the other kind).
 pub(super) fn make_root<T: FileSystem>(sb: &SuperBlock, root: ARef<OwnInode<T>>) -> Result {
+    let revalidation = T::revalidation(&root) & Revalidate::Weak;
     let inode = ARef::into_raw(root).as_ptr().cast::<bindings::inode>();
     // SAFETY: `d_make_root` consumes the inode reference, also on failure.
     let dentry = unsafe { bindings::d_make_root(inode) };
     let dentry = NonNull::new(dentry).ok_or(ENOMEM)?;
-    // SAFETY: the super block is private to `fill_super`; the VFS puts `s_root` on teardown.
-    unsafe { (*sb.as_raw()).s_root = dentry.as_ptr() };
+    // SAFETY: the super block is private to `fill_super`, and of `T` (the caller's `root` is
+    // one of its inodes); the VFS puts `s_root` on teardown, which holds the reference.
+    unsafe {
+        (*sb.as_raw()).s_root = dentry.as_ptr();
+        OwnDentry::<T>::from_raw(dentry.as_ptr()).add_revalidation(revalidation);
+    }
     Ok(())
 }
 
