@@ -15,6 +15,16 @@
 #   ROVL_ACCEL    qemu accelerator arguments (default: -accel tcg,thread=multi;
 #                 scripts/bench.sh passes -icount for its deterministic mode)
 #   ROVL_MEM      guest memory (default 2G)
+#   ROVL_SCRATCH  host directory for the writable 9p scratch share (default: a new
+#                 empty one in $TMPDIR, removed when the guest ends)
+#
+# The guest gets three 9p shares: the repository (tag rovl, read-only), the
+# host root (tag host, read-only), and a writable scratch directory exported
+# twice, as tags scratch and scratch2: two 9p mounts of one host directory, so
+# that a test can use one as a layer's filesystem and change the files through
+# the other as the host would (tests/145-revalidate.sh). The guest's init
+# mounts the first two; tests mount the scratch tags themselves (a tag can be
+# mounted once at a time).
 # Exits with qemu's status (124 when the timeout killed it).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
@@ -26,11 +36,19 @@ if [ -z "$kernel" ]; then
     kernel=$("$ROVL_TOP/scripts/build-kernel.sh" test)/arch/x86/boot/bzImage
 fi
 [ -f "$kernel" ] || { echo "rovl: no kernel image $kernel" >&2; exit 1; }
+# what to remove when the guest ends
+temps=()
+trap '[ ${#temps[@]} -eq 0 ] || rm -rf "${temps[@]}"' EXIT
 initrd=${ROVL_INITRD:-}
 if [ -z "$initrd" ]; then
     initrd=$(mktemp "${TMPDIR:-/tmp}/rovl-initramfs.XXXXXX")
-    trap 'rm -f "$initrd"' EXIT
+    temps+=("$initrd")
     "$ROVL_TOP/scripts/make-initramfs.sh" "$initrd" >/dev/null
+fi
+scratch=${ROVL_SCRATCH:-}
+if [ -z "$scratch" ]; then
+    scratch=$(mktemp -d "${TMPDIR:-/tmp}/rovl-scratch.XXXXXX")
+    temps+=("$scratch")
 fi
 log=${ROVL_LOG:-}
 if [ -z "$log" ]; then
@@ -47,6 +65,8 @@ qemu=(qemu-system-x86_64 ${ROVL_ACCEL:--accel tcg,thread=multi} -m "${ROVL_MEM:-
       -append "console=ttyS0 pci=noacpi panic=-1 tsc=reliable rovl.mode=$mode ${ROVL_APPEND:-}"
       -virtfs "local,path=$ROVL_TOP,mount_tag=rovl,security_model=none,readonly=on,multidevs=remap"
       -virtfs "local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap"
+      -virtfs "local,path=$scratch,mount_tag=scratch,security_model=none"
+      -virtfs "local,path=$scratch,mount_tag=scratch2,security_model=none"
       ${ROVL_QEMU_ARGS:-})
 
 echo "rovl: booting $kernel, mode $mode, log $log" >&2

@@ -45,6 +45,10 @@
 #   need_hpy WHAT                    (skip the whole file without it)
 # Python scripts written to $T run with $T first on sys.path: never name one
 # like a stdlib module (mmap.py would shadow mmap); the tests use t_*.py.
+# A writable scratch directory of the host is exported twice over 9p, as tags
+# scratch and scratch2 (scripts/run-guest.sh), for a layer on 9p that "the
+# host" changes through the other mount; tests mount them themselves, each tag
+# once at a time (145-revalidate.sh).
 #
 # The new mount API step by step (tests/t_fsconfig.py, which lists the steps):
 #   fsc FSTYPE fsopen "fd lowerdir+ $T/a" "str upperdir $U" ... create mount
