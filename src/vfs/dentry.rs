@@ -249,10 +249,25 @@ impl Dentry {
                 // A parent going away: let ref-walk see.
                 return Err(ECHILD);
             }
-            // SAFETY: `d` stays in memory (see above); the snapshot is taken without sleeping
-            // (under RCU and `d_seq`), so that a rename cannot tear the name, and released
-            // after the call. The filesystem's `d_revalidate` is called as path walk calls it,
-            // in RCU walk with `LOOKUP_RCU` set.
+            // SAFETY: as above for `d`; the name pointer is read once and only compared.
+            let inline = unsafe {
+                let name = core::ptr::read_volatile(&raw const (*d).__bindgen_anon_1.d_name.name);
+                core::ptr::eq(name, (&raw const (*d).d_shortname.string).cast())
+            };
+            if !inline {
+                // A name too long to live in the dentry is a separate allocation, which
+                // `take_dentry_name_snapshot` takes a reference on, and waits for as long
+                // as it has none: for ever on a dentry being freed, which RCU walk may meet
+                // (its inode let go of it, see `InodeDentry`). overlayfs takes that chance;
+                // ref-walk, where the dentry is referenced, need not. (What is left: a rename
+                // to a long name, then the dentry's end, both between here and the snapshot.)
+                return Err(ECHILD);
+            }
+            // SAFETY: `d` stays in memory (see above); the snapshot of a name kept in the
+            // dentry is taken without sleeping or waiting on a reference (under RCU and
+            // `d_seq`), so that a rename cannot tear it, and released after the call. The
+            // filesystem's `d_revalidate` is called as path walk calls it, in RCU walk with
+            // `LOOKUP_RCU` set.
             unsafe {
                 bindings::take_dentry_name_snapshot(&mut name, d);
                 let ret = revalidate(dir, &name.name, d, flags.bits);
@@ -263,8 +278,10 @@ impl Dentry {
             // A reference on the parent keeps its inode for the call.
             let parent = self.parent();
             let dir = parent.inode().map_or(core::ptr::null_mut(), Inode::as_raw);
-            // SAFETY: `self` is referenced in ref-walk (type invariant of `LookupFlags`), its
-            // parent too (above); the name snapshot is released after the call.
+            // SAFETY: outside RCU walk `self` is referenced, as a `&Dentry` is (only RCU
+            // walkers read unreferenced ones, see `InodeDentry`), its parent too (above);
+            // sleeping is allowed (type invariant of `LookupFlags`). The name snapshot is
+            // released after the call.
             unsafe {
                 bindings::take_dentry_name_snapshot(&mut name, d);
                 let ret = revalidate(dir, &name.name, d, flags.bits);
@@ -293,7 +310,7 @@ impl Dentry {
             return Ok(true);
         };
         // SAFETY: `d` is referenced, or in RCU walk kept in memory by RCU and called with
-        // `LOOKUP_RCU`, as path walk calls it.
+        // `LOOKUP_RCU` (type invariant of `LookupFlags`), as path walk calls it.
         match unsafe { revalidate(d, flags.bits) } {
             1.. => Ok(true),
             0 => Ok(false),
@@ -309,7 +326,8 @@ impl Dentry {
         if flags.is_rcu() {
             return;
         }
-        // SAFETY: in ref-walk `self` is referenced and sleeping is allowed (type invariant
+        // SAFETY: outside RCU walk `self` is referenced, as a `&Dentry` is (only RCU walkers
+        // read unreferenced ones, see `InodeDentry`), and sleeping is allowed (type invariant
         // of `LookupFlags`).
         unsafe { bindings::d_invalidate(self.0.get()) };
     }
