@@ -118,6 +118,10 @@ fn copy_up_locked(
     let name = dentry.name()?;
     let _creds = fs.override_creds();
     let attrs = Attrs::of(lower)?;
+    if !attrs.owner_mapped_in_current_ns() {
+        // Before any work, as overlayfs: the copy could not be given this owner.
+        return Err(EOVERFLOW);
+    }
     CopyUp {
         fs,
         upper,
@@ -195,7 +199,9 @@ impl CopyUp<'_> {
             )?
         };
         let data = self.inode.data();
-        self.inode.inode().copy_attrs_from(copy.inode().ok_or(EIO)?);
+        self.inode
+            .inode()
+            .copy_attrs_from(copy.inode().ok_or(EIO)?, &upper.mnt);
         data.set_upper(copy);
         // The parent now lists the upper object (its inode number), and a directory copied up
         // has a layer more to list.

@@ -76,10 +76,13 @@ pub(crate) fn create(
     let fs = sb.data();
     copy_up::copy_up(&dentry.parent())?;
     // The new object belongs to the caller: act with the mounter's rights but the caller's
-    // filesystem ids, which the upper filesystem gives the new inode.
+    // filesystem ids, which the upper filesystem gives the new inode; in a set-group-ID
+    // directory its group is the directory's (as shown, through an idmapped upper too), as
+    // overlayfs takes it from inode_init_owner().
+    let group = dir.inode().setgid_group();
     let creator = cred::with_current_cred(|caller| {
         let _mounter = fs.override_creds();
-        cred::with_fs_ids_of(caller)
+        cred::with_fs_ids_of(caller, group)
     })?;
     let upper = {
         let _creds = CredGuard::new(&creator);
@@ -142,9 +145,10 @@ pub(crate) fn link(
         let _creds = fs.override_creds();
         create_upper(fs, dir, &dentry, &NewObject::Link(old_upper))?;
     }
+    let upper_mnt = &fs.layers.upper.as_ref().ok_or(EIO)?.mnt;
     old_inode
         .inode()
-        .copy_attrs_from(old_upper.inode().ok_or(EIO)?);
+        .copy_attrs_from(old_upper.inode().ok_or(EIO)?, upper_mnt);
     dentry.instantiate(old_inode.into());
     dir_changed(dir);
     Ok(())
@@ -296,8 +300,9 @@ fn listing_changed(dir: &OwnInode<Rovl>) -> ScopeGuard<&RovlInode, fn(&RovlInode
 
 /// The parent's times changed with its upper directory.
 fn dir_changed(dir: &OwnInode<Rovl>) {
-    if let Some(real) = dir.data().upper().and_then(|u| u.inode()) {
-        dir.inode().copy_attrs_from(real);
+    let real = dir.data().upper().and_then(|u| u.inode());
+    if let (Some(real), Some(layer)) = (real, dir.fs().layers.upper.as_ref()) {
+        dir.inode().copy_attrs_from(real, &layer.mnt);
     }
 }
 
@@ -504,7 +509,7 @@ impl<'a> RenamePlan<'a> {
             }
         }
         if let Some(real) = old_upper.inode() {
-            old_inode.inode().copy_attrs_from(real);
+            old_inode.inode().copy_attrs_from(real, &upper.mnt);
         }
         dir_changed(old_dir);
         dir_changed(new_dir);

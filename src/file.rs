@@ -78,8 +78,9 @@ impl backing::WriteDone for MirrorAttrs {
 
     fn done(file: &OwnFile<Rovl>) {
         let inode = file.inode();
-        if let Some(real) = inode.data().upper().and_then(|u| u.inode()) {
-            inode.inode().copy_attrs_from(real);
+        let real = inode.data().upper().and_then(|u| u.inode());
+        if let (Some(real), Some(layer)) = (real, inode.fs().layers.upper.as_ref()) {
+            inode.inode().copy_attrs_from(real, &layer.mnt);
         }
     }
 }

@@ -217,11 +217,12 @@ pub(crate) fn get(
             IgetResult::New(new) => new,
         }
     };
-    let real = match &upper {
-        Some(u) => u.inode().ok_or(EIO)?,
-        None => key_inode,
+    let (real, real_mnt) = match (&upper, fs.layers.upper.as_ref(), lowers.first()) {
+        (Some(u), Some(layer), _) => (u.inode().ok_or(EIO)?, &*layer.mnt),
+        (None, _, Some(l)) => (key_inode, &*fs.layers.lowers.get(l.layer).ok_or(EIO)?.mnt),
+        _ => return Err(EIO),
     };
-    let mut params = InodeParams::copy_of(real);
+    let mut params = InodeParams::copy_of(real, real_mnt);
     let is_dir = real.is_dir();
     let kind = if is_dir {
         if !fs.layers.same_fs() {
@@ -505,6 +506,8 @@ fn setattr(dentry: &OwnDentry<Rovl>, inode: &OwnInode<Rovl>, attr: &mut Iattr) -
         let _creds = fs.override_creds();
         attr.apply(&upper_layer.mnt, upper)?;
     }
-    inode.inode().copy_attrs_from(upper.inode().ok_or(EIO)?);
+    inode
+        .inode()
+        .copy_attrs_from(upper.inode().ok_or(EIO)?, &upper_layer.mnt);
     Ok(())
 }

@@ -88,7 +88,9 @@ pub(crate) fn set(
             None => vxattr::remove(&upper_layer.mnt, upper, name)?,
         }
     }
-    inode.inode().copy_attrs_from(upper.inode().ok_or(EIO)?);
+    inode
+        .inode()
+        .copy_attrs_from(upper.inode().ok_or(EIO)?, &upper_layer.mnt);
     Ok(())
 }
 

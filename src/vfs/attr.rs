@@ -315,6 +315,14 @@ pub(crate) struct Attrs {
 }
 
 impl Attrs {
+    /// Whether the owner and group have ids in the current task's user namespace (with the
+    /// mounter's credentials: the mounter's); not so for an owner an idmapped layer does not
+    /// map (shown as the overflow id), which no copy can be given.
+    pub(crate) fn owner_mapped_in_current_ns(&self) -> bool {
+        // SAFETY: plain values; reads the current task's credentials.
+        unsafe { bindings::rovl_current_ns_maps(self.uid, self.gid) }
+    }
+
     /// The type of the object; `None` if its mode names no type.
     pub(crate) fn file_type(&self) -> Option<FileType> {
         FileType::of_mode(self.mode)
@@ -478,14 +486,18 @@ impl Inode {
     /// of what the kernel's stacking helpers `fsstack_copy_attr_all()` and
     /// `fsstack_copy_inode_size()` copy (`include/linux/fs_stack.h`): not `i_rdev`,
     /// `i_blkbits`, `i_flags`, `i_blocks`, or a directory's link count.
-    pub(crate) fn copy_attrs_from(&self, real: &Inode) {
+    ///
+    /// The owner is the one `mnt`, the real inode's mount, shows: through an idmapped layer
+    /// that is not the owner on disk (`ovl_copyattr()` takes it so too).
+    pub(crate) fn copy_attrs_from(&self, real: &Inode, mnt: &Mount) {
         let (i, r) = (self.as_raw(), real.as_raw());
+        let (uid, gid) = real.owner_through(mnt);
         // SAFETY: both inodes are live. Their fields are read and written racily, as in C,
         // through the raw pointers (no reference to a shared inode is made): each is a single
         // load or store of a word-sized field, once, and readers tolerate a mixed view.
         unsafe {
-            copy_once(&raw const (*r).i_uid, &raw mut (*i).i_uid);
-            copy_once(&raw const (*r).i_gid, &raw mut (*i).i_gid);
+            core::ptr::write_volatile(&raw mut (*i).i_uid, uid);
+            core::ptr::write_volatile(&raw mut (*i).i_gid, gid);
             copy_once(&raw const (*r).i_mode, &raw mut (*i).i_mode);
             copy_once(&raw const (*r).i_atime_sec, &raw mut (*i).i_atime_sec);
             copy_once(&raw const (*r).i_atime_nsec, &raw mut (*i).i_atime_nsec);
@@ -555,9 +567,11 @@ pub(crate) struct InodeParams {
 }
 
 impl InodeParams {
-    /// Copies the identity and attributes of `real`.
-    pub(crate) fn copy_of(real: &Inode) -> Self {
+    /// Copies the identity and attributes of `real`, whose mount is `mnt` (its owner as that
+    /// mount shows it: see [`Inode::copy_attrs_from`]).
+    pub(crate) fn copy_of(real: &Inode, mnt: &Mount) -> Self {
         let r = real.as_raw();
+        let (uid, gid) = real.owner_through(mnt);
         // SAFETY: each pointer is to a field of `real`, read once (see `Inode::read_once`).
         unsafe {
             Self {
@@ -565,8 +579,8 @@ impl InodeParams {
                 mode: real.read_once(&raw const (*r).i_mode),
                 rdev: real.rdev(),
                 nlink: real.nlink(),
-                uid: real.read_once(&raw const (*r).i_uid),
-                gid: real.read_once(&raw const (*r).i_gid),
+                uid,
+                gid,
                 size: real.size(),
                 times: [
                     (

@@ -72,15 +72,19 @@ impl Drop for CredGuard<'_> {
 
 /// A copy of the current credentials with the filesystem ids (`fsuid`, `fsgid`) of `ids`:
 /// how a stacking filesystem creates objects owned by the caller while acting with the
-/// mounter's other rights.
-pub(crate) fn with_fs_ids_of(ids: &Credential) -> Result<ARef<Credential>> {
+/// mounter's other rights. `group`, if given, is the fsgid instead (a set-group-ID
+/// directory's group, which its new objects get).
+pub(crate) fn with_fs_ids_of(
+    ids: &Credential,
+    group: Option<bindings::kgid_t>,
+) -> Result<ARef<Credential>> {
     let new = prepare_creds()?;
     // SAFETY: `new` is a fresh copy nobody else has seen yet, so it may be written; `ids` is
     // valid for the call.
     unsafe {
         let raw = new.as_ptr().cast_mut();
         (*raw).fsuid = (*ids.as_ptr()).fsuid;
-        (*raw).fsgid = (*ids.as_ptr()).fsgid;
+        (*raw).fsgid = group.unwrap_or((*ids.as_ptr()).fsgid);
     }
     Ok(new)
 }

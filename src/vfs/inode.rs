@@ -90,6 +90,28 @@ impl Inode {
         unsafe { core::ptr::read_volatile(&raw const (*self.0.get()).__bindgen_anon_1.i_nlink) }
     }
 
+    /// The owner and group as a mount with `mnt`'s idmapping shows them (the owner on disk,
+    /// mapped up through an idmapped mount; unchanged through any other).
+    pub(crate) fn owner_through(&self, mnt: &Mount) -> (bindings::kuid_t, bindings::kgid_t) {
+        // SAFETY: a live inode and a live mount's idmapping, for the calls.
+        unsafe {
+            (
+                bindings::rovl_i_uid_into_kuid(mnt.idmap(), self.0.get()),
+                bindings::rovl_i_gid_into_kgid(mnt.idmap(), self.0.get()),
+            )
+        }
+    }
+
+    /// The group a new object in this directory gets from it: its own, where the directory
+    /// has the set-group-ID bit (`inode_init_owner()`'s rule); `None` otherwise.
+    pub(crate) fn setgid_group(&self) -> Option<bindings::kgid_t> {
+        if self.mode() & bindings::S_ISGID == 0 {
+            return None;
+        }
+        // SAFETY: `i_gid` of this inode.
+        Some(unsafe { self.read_once(&raw const (*self.0.get()).i_gid) })
+    }
+
     pub(crate) fn rdev(&self) -> u32 {
         // SAFETY: `i_rdev` of this inode (set before the inode is reachable).
         unsafe { self.read_once(&raw const (*self.0.get()).i_rdev) }

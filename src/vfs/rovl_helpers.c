@@ -65,6 +65,24 @@ struct mnt_idmap *rovl_mnt_idmap(const struct vfsmount *mnt)
 	return mnt_idmap(mnt);
 }
 
+/* The owner of `inode` as seen through a mount with `idmap`, as ovl_copyattr() takes it. */
+kuid_t rovl_i_uid_into_kuid(struct mnt_idmap *idmap, const struct inode *inode)
+{
+	return vfsuid_into_kuid(i_uid_into_vfsuid(idmap, inode));
+}
+
+kgid_t rovl_i_gid_into_kgid(struct mnt_idmap *idmap, const struct inode *inode)
+{
+	return vfsgid_into_kgid(i_gid_into_vfsgid(idmap, inode));
+}
+
+/* kuid_has_mapping() and kgid_has_mapping() in current_user_ns(). */
+bool rovl_current_ns_maps(kuid_t uid, kgid_t gid)
+{
+	return kuid_has_mapping(current_user_ns(), uid) &&
+	       kgid_has_mapping(current_user_ns(), gid);
+}
+
 bool rovl_sb_rdonly(const struct super_block *sb)
 {
 	return sb_rdonly(sb);

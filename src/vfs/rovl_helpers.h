@@ -32,6 +32,9 @@ void rovl_inode_state_set(struct inode *inode, enum inode_state_flags_enum flags
 void rovl_inode_state_clear(struct inode *inode, enum inode_state_flags_enum flags);
 
 struct mnt_idmap *rovl_mnt_idmap(const struct vfsmount *mnt);
+kuid_t rovl_i_uid_into_kuid(struct mnt_idmap *idmap, const struct inode *inode);
+kgid_t rovl_i_gid_into_kgid(struct mnt_idmap *idmap, const struct inode *inode);
+bool rovl_current_ns_maps(kuid_t uid, kgid_t gid);
 bool rovl_sb_rdonly(const struct super_block *sb);
 
 #endif /* _ROVL_HELPERS_H */
