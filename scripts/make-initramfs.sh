@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the guest initramfs: busybox-static with every applet linked, /init
-# (qemu/init), the demo script, the tests/ directory (with tests/kunit-suites,
+# (qemu/init), the demo scripts, /sbin/rovl-rootfs (qemu/rootfs.sh: rovl.mode=rootfs),
+# the tests/ directory (with tests/kunit-suites,
 # the names of the module's KUnit suites, taken from the sources) and, when it
 # has been built, ./rust_ovl.ko (installed as /lib/modules/rust_ovl.ko).
 #
@@ -37,6 +38,7 @@ done
 install -m 755 "$ROVL_TOP/qemu/init" init
 install -m 755 "$ROVL_TOP/qemu/demo.sh" demo.sh
 install -m 755 "$ROVL_TOP/qemu/demo-podman.sh" demo-podman.sh
+install -m 755 "$ROVL_TOP/qemu/rootfs.sh" sbin/rovl-rootfs
 cp -r "${ROVL_TESTS_DIR:-$ROVL_TOP/tests}" tests
 # The module's KUnit suites, which tests/run.sh expects results of.
 cat "$ROVL_TOP/rust_ovl.rs" $(find "$ROVL_TOP/src" -name '*.rs' | LC_ALL=C sort) |

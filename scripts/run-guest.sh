@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Boots the rovl test kernel under QEMU (TCG: KVM hangs on our machines).
 #
-#   scripts/run-guest.sh test|demo|bench|shell
+#   scripts/run-guest.sh test|demo|bench|shell|rootfs|rootfs-shell
+#
+# rootfs: the guest's root becomes a rovl stack (qemu/rootfs.sh: the initramfs as the
+# base, the scratch share on top, an upper on the disk), which checks itself and powers
+# off (scripts/test-rootfs.sh runs and judges it); rootfs-shell: the same with an
+# interactive shell on that root before the shutdown.
 #
 # Environment:
 #   ROVL_KERNEL   bzImage to boot   (default: build/reuse with build-kernel.sh test)
@@ -16,7 +21,10 @@
 #                 scripts/bench.sh passes -icount for its deterministic mode)
 #   ROVL_MEM      guest memory (default 2G)
 #   ROVL_SCRATCH  host directory for the writable 9p scratch share (default: a new
-#                 empty one in $TMPDIR, removed when the guest ends)
+#                 empty one in $TMPDIR, removed when the guest ends); in the rootfs
+#                 modes it is the top layer of the root (mounted read-only)
+#   ROVL_DISK     a raw disk image for the guest's first virtio disk, /dev/vda (default:
+#                 none; in the rootfs modes a new 64 MiB ext4 image, removed at the end)
 #
 # The guest gets three 9p shares: the repository (tag rovl, read-only), the
 # host root (tag host, read-only), and a writable scratch directory exported
@@ -29,7 +37,14 @@
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 mode=${1:-shell}
-case $mode in test|demo|bench|shell) ;; *) echo "usage: $0 test|demo|bench|shell" >&2; exit 2 ;; esac
+case $mode in test|demo|bench|shell|rootfs|rootfs-shell) ;;
+    *) echo "usage: $0 test|demo|bench|shell|rootfs|rootfs-shell" >&2; exit 2 ;; esac
+# what the guest's init is told (rovl.mode=), and whether qemu is on this terminal
+gmode=$mode; interactive=
+case $mode in
+    shell) interactive=1 ;;
+    rootfs-shell) gmode="rootfs rovl.shell=1"; interactive=1 ;;
+esac
 
 kernel=${ROVL_KERNEL:-}
 if [ -z "$kernel" ]; then
@@ -50,28 +65,38 @@ if [ -z "$scratch" ]; then
     scratch=$(mktemp -d "${TMPDIR:-/tmp}/rovl-scratch.XXXXXX")
     temps+=("$scratch")
 fi
+disk=${ROVL_DISK:-}
+if [ -z "$disk" ] && [ "${mode%-shell}" = rootfs ]; then
+    disk=$(mktemp "${TMPDIR:-/tmp}/rovl-disk.XXXXXX")
+    temps+=("$disk")
+    truncate -s 64M "$disk"
+    PATH=$PATH:/usr/sbin:/sbin mkfs.ext4 -q -F -L rovl-upper "$disk"
+fi
+diskargs=()
+[ -z "$disk" ] || diskargs=(-drive "file=$disk,format=raw,if=virtio")
 log=${ROVL_LOG:-}
 if [ -z "$log" ]; then
     mkdir -p "$ROVL_CACHE/logs"
     log=$ROVL_CACHE/logs/guest-$mode-$(date +%Y%m%d-%H%M%S)-$$.log
     : > "$log"; ln -sfn "$log" "$ROVL_CACHE/guest-$mode.log"
 fi
-case $mode in test) def=3600 ;; demo) def=600 ;; bench) def=14400 ;; shell) def=0 ;; esac
+case $mode in test) def=3600 ;; demo|rootfs) def=600 ;; bench) def=14400 ;; shell|rootfs-shell) def=0 ;; esac
 limit=${ROVL_TIMEOUT:-$def}
 
 qemu=(qemu-system-x86_64 ${ROVL_ACCEL:--accel tcg,thread=multi} -m "${ROVL_MEM:-2G}" -smp 2
       -nographic -no-reboot
       -kernel "$kernel" -initrd "$initrd"
-      -append "console=ttyS0 pci=noacpi panic=-1 tsc=reliable rovl.mode=$mode ${ROVL_APPEND:-}"
+      -append "console=ttyS0 pci=noacpi panic=-1 tsc=reliable rovl.mode=$gmode ${ROVL_APPEND:-}"
       -virtfs "local,path=$ROVL_TOP,mount_tag=rovl,security_model=none,readonly=on,multidevs=remap"
       -virtfs "local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap"
       -virtfs "local,path=$scratch,mount_tag=scratch,security_model=none"
       -virtfs "local,path=$scratch,mount_tag=scratch2,security_model=none"
+      "${diskargs[@]}"
       ${ROVL_QEMU_ARGS:-})
 
 echo "rovl: booting $kernel, mode $mode, log $log" >&2
 mkdir -p "$(dirname "$log")"
-if [ "$mode" = shell ]; then
+if [ -n "$interactive" ]; then
     "${qemu[@]}"
     exit
 fi
