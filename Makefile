@@ -13,7 +13,7 @@ KFLAVOUR ?= test
 KBUILD_ARGS = LLVM=-19 RUSTC=$(RUSTC) BINDGEN=$(BINDGEN) RUST_LIB_SRC=$(RUST_LIB_SRC) \
 	CLIPPY_DRIVER=/usr/bin/clippy-driver RUSTFMT=/usr/bin/rustfmt
 
-.PHONY: all modules clean test run stress bench clippy fmt fmt-check check kernel
+.PHONY: all modules clean test test-rootfs run stress bench clippy fmt fmt-check check kernel
 
 all: modules
 
@@ -43,6 +43,12 @@ check:
 
 test:
 	@$(ROVL_TOP)/scripts/test.sh
+
+# `make test-rootfs`: only the boots with rovl (and overlayfs) as the guest's root
+# filesystem (scripts/test-rootfs.sh; `make test` runs them after the test boot).
+# ROVL_ROOTFS_TYPES=rovl for rovl's boot alone.
+test-rootfs:
+	@$(ROVL_TOP)/scripts/test-rootfs.sh
 
 # `make stress`: the stress, race, fault and behind-the-mount tests with long
 # settings, passed to the guest on the kernel command line (init hands

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Host side of `make test` (and so of .ci/run): install the dependencies,
 # build or reuse the test kernel, build the module, pack the initramfs, boot
-# the guest in test mode and judge its serial log.
+# the guest in test mode and judge its serial log; then boot it with rovl (and
+# overlayfs) as its root filesystem (scripts/test-rootfs.sh, two short boots),
+# whose cases count in the same totals.
 #
 # The last line printed is always "N passed, N failed" (test cases). Besides
 # the failing cases, each of these counts as one more failure: the module
@@ -13,7 +15,9 @@
 # counted as failures: .ci/run), ROVL_TIMEOUT (guest time limit, s), ROVL_LOG (serial log),
 # ROVL_TESTS (names of tests/NN-*.sh to run instead of all of them),
 # ROVL_APPEND (more kernel command line; NAME=VALUE words without a dot reach
-# the tests as environment variables, e.g. ROVL_STRESS_SECS=300: `make stress`).
+# the tests as environment variables, e.g. ROVL_STRESS_SECS=300: `make stress`),
+# ROVL_ROOTFS_TYPES (the root filesystem boots: default "overlay rovl"; "none"
+# skips them; ROVL_ROOTFS_TIMEOUT their time limit, see scripts/test-rootfs.sh).
 set -uo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$ROVL_TOP"
@@ -82,6 +86,26 @@ if [ "$nrep" -gt 0 ]; then
     sed 's/^/rovl: /' <<<"$scan"
     extra "kernel log: $nrep report(s) of kernel trouble (counted as $nrep failures)"
     failed=$((failed + nrep - 1))
+fi
+
+# --- rovl as the root filesystem: its own boots, judged by test-rootfs.sh ------------
+rootfs_types=${ROVL_ROOTFS_TYPES:-overlay rovl}
+[ "$rootfs_types" != none ] || rootfs_types=
+if [ "$ko" = none ]; then   # no module: its failure is counted above already
+    rootfs_types=$(echo " $rootfs_types " | sed 's/ rovl / /g; s/^ *//; s/ *$//')
+fi
+if [ -n "$rootfs_types" ]; then
+    rootfs_out=$(mktemp "${TMPDIR:-/tmp}/rovl-rootfs-out.XXXXXX")
+    trap 'rm -f "$initrd" "$rootfs_out"' EXIT
+    ROVL_KERNEL=$kdir/arch/x86/boot/bzImage ROVL_INITRD=$initrd ROVL_ROOTFS_TYPES=$rootfs_types \
+        "$ROVL_TOP/scripts/test-rootfs.sh" | tee "$rootfs_out"
+    last=$(tail -n1 "$rootfs_out")
+    if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+        passed=$((passed + BASH_REMATCH[1]))
+        failed=$((failed + BASH_REMATCH[2]))
+    else
+        extra "scripts/test-rootfs.sh gave no 'N passed, N failed' line"
+    fi
 fi
 summary
 [ "$failed" -eq 0 ]
