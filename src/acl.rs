@@ -148,8 +148,8 @@ pub(crate) fn inherited(dir: &OwnInode<Rovl>, mode: u32) -> Result<posix_acl::In
 }
 
 /// Gives the object `new`, just made on `upper_mnt` in the work directory, the mode and ACLs
-/// it `inherited`: the work directory has no default ACL, and the umask may have taken bits
-/// the default ACL gives.
+/// it `inherited`: the work directory has no default ACL, the umask may have taken bits the
+/// default ACL gives, and a directory there gets no set-group-ID bit from its parent.
 pub(crate) fn give_inherited(
     upper_mnt: &Mount,
     new: &Dentry,

@@ -218,10 +218,11 @@ fn create_over_whiteout(
     what: &NewObject<'_>,
 ) -> Result<ARef<Dentry>> {
     // Read before the work directory is locked: reading `dir`'s default ACL reads the upper
-    // directory's, which its filesystem may do under locks of its own.
+    // directory's, which its filesystem may do under locks of its own. The mode asked for is
+    // first the one `dir` gives a new object, as `inode_init_owner()` gives overlayfs's.
     let (what, inherited) = match what.mode() {
         Some(mode) => {
-            let inherited = acl::inherited(dir, mode)?;
+            let inherited = acl::inherited(dir, dir.inode().mode_for_new(mode))?;
             (what.with_mode(inherited.mode), Some(inherited))
         }
         None => (*what, None),

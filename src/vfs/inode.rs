@@ -117,6 +117,17 @@ impl Inode {
         self.mode() & bindings::S_ISGID != 0
     }
 
+    /// The mode a new object of `mode` (type bits included) made in this directory starts
+    /// with, by `inode_init_owner()`'s rule: a directory made in a set-group-ID directory gets
+    /// the bit too.
+    pub(crate) fn mode_for_new(&self, mode: u32) -> u32 {
+        if self.is_setgid() && FileType::of_mode(mode) == Some(FileType::Directory) {
+            mode | bindings::S_ISGID
+        } else {
+            mode
+        }
+    }
+
     /// Whether the current credentials are in the inode's group, or may act as if they were
     /// (`CAP_FSETID` over it): who may keep its set-group-ID bit through a change
     /// (`in_group_or_capable()`, the group as a mount without idmapping shows it).
