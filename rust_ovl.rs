@@ -58,6 +58,8 @@ use kernel::prelude::*;
 #[path = "src/vfs/mod.rs"]
 mod vfs;
 
+#[path = "src/acl.rs"]
+mod acl;
 #[path = "src/config.rs"]
 mod config;
 #[path = "src/copy_up.rs"]

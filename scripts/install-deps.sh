@@ -4,7 +4,8 @@
 #
 #   scripts/install-deps.sh [bench]
 #
-# The guest runs host programs from the read-only host share: python3, the
+# The guest runs host programs from the read-only host share: python3,
+# setfattr/getfattr (attr) and setfacl/getfacl (acl, tests/158-acl.sh), the
 # container tools of tests/160-podman.sh (podman, buildah, crun, conmon), and
 # the kernel's overlayfs selftests, built statically against libc6-dev and
 # libcap-dev (scripts/build-selftests.sh). "bench" adds what only `make bench`
@@ -14,7 +15,7 @@ set -euo pipefail
 
 debs=(rustc-web rust-web-src clang-19 lld-19 llvm-19 libclang-19-dev
       qemu-system-x86 busybox-static flex bison bc libelf-dev libssl-dev
-      cpio kmod xz-utils make e2fsprogs squashfs-tools attr python3
+      cpio kmod xz-utils make e2fsprogs squashfs-tools attr acl python3
       rust-web-clippy rustfmt-web
       libc6-dev libcap-dev
       podman buildah crun conmon)

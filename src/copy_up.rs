@@ -5,9 +5,10 @@
 //!
 //! The copy is made in the work directory under a temporary name: the object of the same
 //! type, then its data (by the filesystems' own copy or by splicing, never through a buffer
-//! of rovl's), its xattrs (not the overlay's own), then mode, owner and times. Only then is it
-//! renamed into the upper directory, so a crash or an error at any point leaves nothing
-//! half-made in sight; the debris in the work directory is removed at the next mount.
+//! of rovl's), its xattrs (not the overlay's own) and POSIX ACLs, then mode, owner and times.
+//! Only then is it renamed into the upper directory, so a crash or an error at any point
+//! leaves nothing half-made in sight; the debris in the work directory is removed at the next
+//! mount.
 //!
 //! Parents are copied up first, each on its own (a directory copy-up copies the directory
 //! alone, not its contents). Each object's copy-up holds its inode's copy-up lock, so
@@ -16,13 +17,15 @@
 #![deny(unsafe_code)]
 
 use crate::{
+    acl,
     layers::UpperLayer,
     super_block::{Rovl, RovlFs},
     vfs::{
         attr::{self, Attrs, FileType, OpenFlag, RenameFlags},
         dirop::DirOp,
-        file as vfile, inode as vinode, trace, xattr as vxattr, Dentry, Mount, OwnDentry, OwnInode,
-        PathRef,
+        file as vfile, inode as vinode,
+        posix_acl::AclType,
+        trace, xattr as vxattr, Dentry, Mount, OwnDentry, OwnInode, PathRef,
     },
     work::{Target, Temp},
 };
@@ -276,7 +279,8 @@ impl CopyUp<'_> {
     }
 
     /// Copies the lower object's xattrs to the temporary upper one, except the overlay's own.
-    /// xattrs the upper filesystem does not support are skipped, as overlayfs skips them.
+    /// xattrs the upper filesystem does not support are skipped, as overlayfs skips them; not
+    /// its POSIX ACLs, which must be copied.
     fn copy_xattrs(&self, temp: &Dentry) -> Result {
         let fs = self.fs;
         let names = match list_all(self.lower.dentry()) {
@@ -286,6 +290,12 @@ impl CopyUp<'_> {
         };
         for name in names.split(|&b| b == 0).filter(|n| !n.is_empty()) {
             if fs.xattrs.is_private(name) {
+                continue;
+            }
+            if let Some(kind) = AclType::of_xattr_name(name) {
+                // To the VFS an ACL is not an xattr (reading it as one fails): it is copied as
+                // an ACL.
+                acl::copy(self.lower, &self.upper.mnt, temp, kind)?;
                 continue;
             }
             let cname = crate::config::to_cstring(name)?;

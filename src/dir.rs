@@ -13,7 +13,7 @@
 #![deny(unsafe_code)]
 
 use crate::{
-    copy_up,
+    acl, copy_up,
     inode::{self, RovlInode},
     layers::UpperLayer,
     lookup, readdir,
@@ -32,6 +32,7 @@ use crate::{
 use kernel::{prelude::*, sync::aref::ARef, types::ScopeGuard};
 
 /// What to make in a directory.
+#[derive(Clone, Copy)]
 pub(crate) enum NewObject<'a> {
     Regular(u32),
     Directory(u32),
@@ -45,6 +46,27 @@ pub(crate) enum NewObject<'a> {
 impl NewObject<'_> {
     fn is_dir(&self) -> bool {
         matches!(self, NewObject::Directory(_))
+    }
+
+    /// The mode (type bits included) of an object that has one of its own: not a symlink's
+    /// nor a link's.
+    fn mode(&self) -> Option<u32> {
+        match *self {
+            NewObject::Regular(mode) | NewObject::Directory(mode) | NewObject::Special(mode, _) => {
+                Some(mode)
+            }
+            NewObject::Symlink(_) | NewObject::Link(_) => None,
+        }
+    }
+
+    /// The same object with `mode` (type bits included), for one that has a mode of its own.
+    fn with_mode(self, mode: u32) -> Self {
+        match self {
+            NewObject::Regular(_) => NewObject::Regular(mode),
+            NewObject::Directory(_) => NewObject::Directory(mode),
+            NewObject::Special(_, rdev) => NewObject::Special(mode, rdev),
+            other => other,
+        }
     }
 
     /// Makes the object at the (negative, locked) name of `op`.
@@ -177,22 +199,38 @@ fn create_upper(
     }
     let whiteout = op.dentry_ref();
     drop(op);
-    create_over_whiteout(fs, upper, &write, upper_dir, &whiteout, what)
+    create_over_whiteout(fs, upper, &write, dir, upper_dir, &whiteout, what)
 }
 
-/// Replaces the whiteout `whiteout` in `upper_dir` with a new object: made in the work
-/// directory, then renamed over the whiteout. A directory made where a whiteout was is
+/// Replaces the whiteout `whiteout` in `upper_dir`, the upper directory of `dir`, with a new
+/// object: made in the work directory, then renamed over the whiteout. The object gets the
+/// mode and ACLs that `dir`'s default ACL gives it, as it would have from the upper
+/// filesystem had it been made in `upper_dir`. A directory made where a whiteout was is
 /// opaque, so what the whiteout hid stays hidden; it is exchanged with the whiteout, which
-/// is then removed from the work directory. The caller holds `write`.
+/// is then removed from the work directory. The caller holds `write`, and `dir` locked.
 fn create_over_whiteout(
     fs: &RovlFs,
     upper: &UpperLayer,
     write: &WriteAccess<'_>,
+    dir: &OwnInode<Rovl>,
     upper_dir: &Dentry,
     whiteout: &Dentry,
     what: &NewObject<'_>,
 ) -> Result<ARef<Dentry>> {
+    // Read before the work directory is locked: reading `dir`'s default ACL reads the upper
+    // directory's, which its filesystem may do under locks of its own. The mode asked for is
+    // first the one `dir` gives a new object, as `inode_init_owner()` gives overlayfs's.
+    let (what, inherited) = match what.mode() {
+        Some(mode) => {
+            let inherited = acl::inherited(dir, dir.inode().mode_for_new(mode))?;
+            (what.with_mode(inherited.mode), Some(inherited))
+        }
+        None => (*what, None),
+    };
     let mut temp = Temp::make(fs, upper, Some(write), |op| what.make(op))?;
+    if let Some(inherited) = inherited {
+        acl::give_inherited(&upper.mnt, temp.dentry(), inherited)?;
+    }
     let is_dir = what.is_dir();
     if is_dir {
         fs.xattrs

@@ -10,7 +10,7 @@
 #![deny(unsafe_code)]
 
 use crate::{
-    copy_up, dir,
+    acl, copy_up, dir,
     file::RegularFile,
     lookup,
     readdir::{DirCache, Directory},
@@ -20,6 +20,7 @@ use crate::{
         inode::{self as vinode, DelayedCall, LinkTarget},
         inode_ops::{InodeOperations, InodeOps},
         own_inode::IgetResult,
+        posix_acl::{AclType, PosixAcl},
         sb::OwnSuperBlock,
         Dentry, FileOps, Inode, InodeDentry, InodeDestroying, InodeKind, InodeParams, Kstat, Mount,
         NewDentry, OwnDentry, OwnInode, PathRef,
@@ -29,7 +30,7 @@ use crate::{
 use kernel::{
     new_mutex,
     prelude::*,
-    sync::{aref::ARef, Mutex, SetOnce},
+    sync::{aref::ARef, rcu, Mutex, SetOnce},
 };
 
 /// A real dentry in one lower layer.
@@ -358,6 +359,35 @@ impl InodeOperations for DirInode {
         setattr(dentry, inode, attr)
     }
 
+    fn get_inode_acl(inode: &OwnInode<Rovl>, kind: AclType) -> Result<Option<ARef<PosixAcl>>> {
+        acl::get_for_permission(inode, kind)
+    }
+
+    fn get_inode_acl_rcu<'a>(
+        inode: &'a OwnInode<Rovl>,
+        kind: AclType,
+        rcu: &'a rcu::Guard,
+    ) -> Result<Option<&'a PosixAcl>> {
+        acl::get_for_permission_rcu(inode, kind, rcu)
+    }
+
+    fn get_acl(
+        _dentry: &OwnDentry<Rovl>,
+        inode: &OwnInode<Rovl>,
+        kind: AclType,
+    ) -> Result<Option<ARef<PosixAcl>>> {
+        acl::get(inode, kind)
+    }
+
+    fn set_acl(
+        dentry: &OwnDentry<Rovl>,
+        inode: &OwnInode<Rovl>,
+        acl: Option<&PosixAcl>,
+        kind: AclType,
+    ) -> Result {
+        acl::set(dentry, inode, acl, kind)
+    }
+
     fn create(dir: &OwnInode<Rovl>, dentry: NewDentry<'_, Rovl>, mode: u32) -> Result {
         dir::create(dir, dentry, dir::NewObject::Regular(mode))
     }
@@ -435,6 +465,35 @@ impl InodeOperations for FileInode {
     fn setattr(dentry: &OwnDentry<Rovl>, inode: &OwnInode<Rovl>, attr: &mut Iattr) -> Result {
         setattr(dentry, inode, attr)
     }
+
+    fn get_inode_acl(inode: &OwnInode<Rovl>, kind: AclType) -> Result<Option<ARef<PosixAcl>>> {
+        acl::get_for_permission(inode, kind)
+    }
+
+    fn get_inode_acl_rcu<'a>(
+        inode: &'a OwnInode<Rovl>,
+        kind: AclType,
+        rcu: &'a rcu::Guard,
+    ) -> Result<Option<&'a PosixAcl>> {
+        acl::get_for_permission_rcu(inode, kind, rcu)
+    }
+
+    fn get_acl(
+        _dentry: &OwnDentry<Rovl>,
+        inode: &OwnInode<Rovl>,
+        kind: AclType,
+    ) -> Result<Option<ARef<PosixAcl>>> {
+        acl::get(inode, kind)
+    }
+
+    fn set_acl(
+        dentry: &OwnDentry<Rovl>,
+        inode: &OwnInode<Rovl>,
+        acl: Option<&PosixAcl>,
+        kind: AclType,
+    ) -> Result {
+        acl::set(dentry, inode, acl, kind)
+    }
 }
 
 struct SymlinkInode;
@@ -483,7 +542,11 @@ impl InodeOperations for SymlinkInode {
 /// `chmod`, `chown`, `utimes` and `truncate`: copy the object up, then change the upper one
 /// with the mounter's credentials, as overlayfs does. The caller's right to make the change
 /// was checked against the rovl inode first.
-fn setattr(dentry: &OwnDentry<Rovl>, inode: &OwnInode<Rovl>, attr: &mut Iattr) -> Result {
+pub(crate) fn setattr(
+    dentry: &OwnDentry<Rovl>,
+    inode: &OwnInode<Rovl>,
+    attr: &mut Iattr,
+) -> Result {
     attr.prepare(dentry)?;
     let fs = inode.fs();
     let upper_layer = fs.layers.upper.as_ref().ok_or(EROFS)?;

@@ -22,6 +22,7 @@ use crate::{
         dirop::{DirOp, Renaming},
         namei,
         path::WriteAccess,
+        posix_acl::{self, AclType},
         readdir::{self as vreaddir, RealEntry},
         Dentry, FsContextLog, Mount, PathRef,
     },
@@ -243,6 +244,20 @@ pub(crate) fn prepare(
     drop(op);
     if work.inode().is_none() {
         return Err(EINVAL);
+    }
+    // The objects made here must not inherit a default ACL: remove the ACLs the directory
+    // may have got from `workbase`'s default ACL, as overlayfs does (`ovl_workdir_create()`).
+    for kind in [AclType::Default, AclType::Access] {
+        match posix_acl::remove_acl(mnt, &work, kind) {
+            Err(e) if e != ENODATA && e != EOPNOTSUPP => {
+                log.error(fmt!(
+                    "failed to remove the ACLs of workdir/work ({})",
+                    e.to_errno()
+                ));
+                return Err(e);
+            }
+            _ => {}
+        }
     }
     // Clear whatever bits the mode got from the umask or the parent.
     attr::set_mode(mnt, &work, FileType::Directory.mode_bits())?;

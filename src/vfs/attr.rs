@@ -385,6 +385,13 @@ impl Iattr {
         pin_init::zeroed()
     }
 
+    /// A change that drops the set-group-ID bit, if the object has it (`ATTR_KILL_SGID`).
+    pub(crate) fn kill_sgid() -> Self {
+        let mut a = Self::empty();
+        a.ia_valid = Attr::KillSgid as u32;
+        Iattr(Opaque::new(a))
+    }
+
     /// What the change changes.
     pub(crate) fn valid(&mut self) -> AttrMask {
         AttrMask::from_bits(self.raw().ia_valid)

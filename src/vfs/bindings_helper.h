@@ -10,6 +10,8 @@
 #include <linux/fs_parser.h>
 #include <linux/iversion.h>
 #include <linux/namei.h>
+#include <linux/posix_acl.h>
+#include <linux/posix_acl_xattr.h>
 #include <linux/statfs.h>
 #include <linux/string_helpers.h>
 
@@ -27,6 +29,10 @@ const unsigned int RUST_CONST_HELPER_LOOKUP_RCU = LOOKUP_RCU;
 const unsigned int RUST_CONST_HELPER_ESCAPE_OCTAL = ESCAPE_OCTAL;
 const int RUST_CONST_HELPER_IOCB_SYNC = IOCB_SYNC;
 const int RUST_CONST_HELPER_IOCB_DSYNC = IOCB_DSYNC;
+const int RUST_CONST_HELPER_ACL_TYPE_ACCESS = ACL_TYPE_ACCESS;
+const int RUST_CONST_HELPER_ACL_TYPE_DEFAULT = ACL_TYPE_DEFAULT;
+const short RUST_CONST_HELPER_ACL_USER = ACL_USER;
+const short RUST_CONST_HELPER_ACL_GROUP = ACL_GROUP;
 
 /* rovl's own trace events (only their tracepoints and emitters, see Kbuild) */
 #include "rovl_events.h"

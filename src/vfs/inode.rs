@@ -105,11 +105,57 @@ impl Inode {
     /// The group a new object in this directory gets from it: its own, where the directory
     /// has the set-group-ID bit (`inode_init_owner()`'s rule); `None` otherwise.
     pub(crate) fn setgid_group(&self) -> Option<bindings::kgid_t> {
-        if self.mode() & bindings::S_ISGID == 0 {
+        if !self.is_setgid() {
             return None;
         }
         // SAFETY: `i_gid` of this inode.
         Some(unsafe { self.read_once(&raw const (*self.0.get()).i_gid) })
+    }
+
+    /// Whether the set-group-ID bit is set in the mode.
+    pub(crate) fn is_setgid(&self) -> bool {
+        self.mode() & bindings::S_ISGID != 0
+    }
+
+    /// The mode a new object of `mode` (type bits included) made in this directory starts
+    /// with, by `inode_init_owner()`'s rule: a directory made in a set-group-ID directory gets
+    /// the bit too.
+    pub(crate) fn mode_for_new(&self, mode: u32) -> u32 {
+        if self.is_setgid() && FileType::of_mode(mode) == Some(FileType::Directory) {
+            mode | bindings::S_ISGID
+        } else {
+            mode
+        }
+    }
+
+    /// Whether the current credentials are in the inode's group, or may act as if they were
+    /// (`CAP_FSETID` over it): who may keep its set-group-ID bit through a change
+    /// (`in_group_or_capable()`, the group as a mount without idmapping shows it).
+    pub(crate) fn in_group_or_capable(&self) -> bool {
+        let idmap = &raw mut bindings::nop_mnt_idmap;
+        // SAFETY: a live inode and the static `nop_mnt_idmap`; the calls only read.
+        unsafe {
+            bindings::in_group_or_capable(
+                idmap,
+                self.as_raw(),
+                bindings::rovl_i_gid_into_vfsgid(idmap, self.as_raw()),
+            )
+        }
+    }
+
+    /// Whether the inode's filesystem has POSIX ACLs (`IS_POSIXACL()`).
+    pub(crate) fn has_posix_acls(&self) -> bool {
+        self.sb().has_posix_acls()
+    }
+
+    /// Whether the inode can be given an ACL: its operations have `->set_acl`.
+    pub(crate) fn has_set_acl(&self) -> bool {
+        // SAFETY: `i_op` is read once: it is set before the inode is reachable, and changed
+        // later only to another static table (`make_bad_inode()`), which is never freed.
+        unsafe {
+            let ops = core::ptr::read_volatile(&raw const (*self.as_raw()).i_op);
+            (*ops).set_acl.is_some()
+        }
     }
 
     pub(crate) fn rdev(&self) -> u32 {

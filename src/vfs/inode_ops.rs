@@ -12,12 +12,13 @@ use super::{
     fs_type::FileSystem,
     inode::{DelayedCall, LinkTarget},
     own_inode::OwnInode,
+    posix_acl::{AclType, PosixAcl},
 };
 use core::marker::PhantomData;
 use kernel::{
     error::{from_result, VTABLE_DEFAULT_ERROR},
     prelude::*,
-    sync::aref::ARef,
+    sync::{aref::ARef, rcu},
 };
 
 /// Inode operations of the stacking filesystem, one implementation per kind of inode.
@@ -150,6 +151,55 @@ pub(crate) trait InodeOperations: Sized {
     ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
+
+    /// The ACL `kind` that permission checks of `inode` use (`->get_inode_acl`), in ref-walk
+    /// or any other context that may sleep; `None` if it has none.
+    ///
+    /// An inode with this operation gets `ACL_DONT_CACHE`: the VFS keeps no copy of its ACLs
+    /// and asks every time, in RCU walk too (then [`InodeOperations::get_inode_acl_rcu`]).
+    fn get_inode_acl(
+        _inode: &OwnInode<Self::Fs>,
+        _kind: AclType,
+    ) -> Result<Option<ARef<PosixAcl>>> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// [`InodeOperations::get_inode_acl`] in RCU walk (`->get_inode_acl` with `rcu` set):
+    /// nothing may sleep or take a reference, and `inode` itself is not referenced, only kept
+    /// in memory (its data too) while `rcu` is held. The ACL returned needs no reference
+    /// either: it must stay valid while `rcu` is held (as the cached ACL of an inode does).
+    /// `ECHILD` makes the VFS check again in ref-walk, as it does for every call if this is not
+    /// implemented.
+    fn get_inode_acl_rcu<'a>(
+        _inode: &'a OwnInode<Self::Fs>,
+        _kind: AclType,
+        _rcu: &'a rcu::Guard,
+    ) -> Result<Option<&'a PosixAcl>> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// The ACL `kind` of the object `dentry` names (`->get_acl`): what `getxattr(2)` of its
+    /// `system.posix_acl_*` shows; `None` if it has none.
+    fn get_acl(
+        _dentry: &OwnDentry<Self::Fs>,
+        _inode: &OwnInode<Self::Fs>,
+        _kind: AclType,
+    ) -> Result<Option<ARef<PosixAcl>>> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Sets the ACL `kind` of the object `dentry` names to `acl`, or removes it (`None`)
+    /// (`->set_acl`). The VFS has checked that the caller owns the inode (or may act as if),
+    /// that a default ACL goes only to a directory, and that `acl` is well formed
+    /// (`set_posix_acl()`); `acl` is the VFS's, to be read only.
+    fn set_acl(
+        _dentry: &OwnDentry<Self::Fs>,
+        _inode: &OwnInode<Self::Fs>,
+        _acl: Option<&PosixAcl>,
+        _kind: AclType,
+    ) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 }
 
 /// A `struct inode_operations` table built at compile time from an [`InodeOperations`].
@@ -160,6 +210,12 @@ pub(crate) struct InodeOps<T>(pub(super) bindings::inode_operations, PhantomData
 unsafe impl<T> Sync for InodeOps<T> {}
 
 impl<T: FileSystem> InodeOps<T> {
+    /// Whether inodes with these operations answer for their ACLs (`->get_inode_acl`), so
+    /// that the VFS must not cache them (`ACL_DONT_CACHE`).
+    pub(super) fn reads_acls(&self) -> bool {
+        self.0.get_inode_acl.is_some()
+    }
+
     pub(crate) const fn new<U: InodeOperations<Fs = T>>() -> Self {
         Self(
             bindings::inode_operations {
@@ -230,6 +286,21 @@ impl<T: FileSystem> InodeOps<T> {
                 },
                 setattr: if U::HAS_SETATTR {
                     Some(setattr_cb::<U>)
+                } else {
+                    None
+                },
+                get_inode_acl: if U::HAS_GET_INODE_ACL {
+                    Some(get_inode_acl_cb::<U>)
+                } else {
+                    None
+                },
+                get_acl: if U::HAS_GET_ACL {
+                    Some(get_acl_cb::<U>)
+                } else {
+                    None
+                },
+                set_acl: if U::HAS_SET_ACL {
+                    Some(set_acl_cb::<U>)
                 } else {
                     None
                 },
@@ -540,4 +611,92 @@ unsafe extern "C" fn setattr_cb<U: InodeOperations>(
     // SAFETY: the VFS holds `dentry`, one of ours, and lends `attr` exclusively for the call.
     let (d, attr) = unsafe { (OwnDentry::<U::Fs>::from_raw(dentry), Iattr::from_raw(attr)) };
     from_result(|| U::setattr(d, d.positive()?, attr).map(|()| 0))
+}
+
+/// Hands an ACL an operation found back to the VFS: NULL for none, an `ERR_PTR` for an error;
+/// the ACL's reference, if any, goes with it.
+fn acl_to_raw(acl: Result<Option<ARef<PosixAcl>>>) -> *mut kernel::bindings::posix_acl {
+    match acl {
+        // CAST: the `kernel::bindings` stub of `struct posix_acl`, as the table names it.
+        Ok(Some(acl)) => ARef::into_raw(acl)
+            .as_ptr()
+            .cast::<kernel::bindings::posix_acl>(),
+        Ok(None) => core::ptr::null_mut(),
+        Err(e) => e.to_ptr(),
+    }
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->get_inode_acl` of an inode built with these operations: with
+/// `rcu` set in RCU walk, inside its read-side critical section, the inode kept in memory but
+/// not referenced; else referenced for the call.
+unsafe extern "C" fn get_inode_acl_cb<U: InodeOperations>(
+    inode: *mut bindings::inode,
+    kind: c_int,
+    rcu: bool,
+) -> *mut kernel::bindings::posix_acl {
+    // SAFETY: one of our initialised inodes, valid for the call (referenced, or in RCU walk
+    // freed only an RCU grace period after the walk could see it).
+    let inode = unsafe { OwnInode::<U::Fs>::from_raw(inode) };
+    let Some(kind) = AclType::from_raw(kind) else {
+        return EINVAL.to_ptr();
+    };
+    if !rcu {
+        return acl_to_raw(U::get_inode_acl(inode, kind));
+    }
+    if !U::HAS_GET_INODE_ACL_RCU {
+        return ECHILD.to_ptr();
+    }
+    // Nested in the walk's read-side critical section: it proves to the operation that one
+    // is held, for as long as the borrow it returns.
+    let guard = rcu::read_lock();
+    match U::get_inode_acl_rcu(inode, kind, &guard) {
+        // The ACL stays valid after `guard` goes: the walk's critical section, in which the
+        // VFS uses it, is still held (the caller's promise). No reference is handed over, as
+        // `get_cached_acl_rcu()` expects in RCU mode.
+        // CAST: as in `acl_to_raw`.
+        Ok(Some(acl)) => acl.as_raw().cast::<kernel::bindings::posix_acl>(),
+        Ok(None) => core::ptr::null_mut(),
+        Err(e) => e.to_ptr(),
+    }
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->get_acl` of an inode built with these operations, with
+/// `dentry` (positive, one of ours) referenced for the call.
+unsafe extern "C" fn get_acl_cb<U: InodeOperations>(
+    _idmap: *mut bindings::mnt_idmap,
+    dentry: *mut bindings::dentry,
+    kind: c_int,
+) -> *mut kernel::bindings::posix_acl {
+    // SAFETY: the VFS holds `dentry`, one of ours, for the call.
+    let d = unsafe { OwnDentry::<U::Fs>::from_raw(dentry) };
+    acl_to_raw(
+        AclType::from_raw(kind)
+            .ok_or(EINVAL)
+            .and_then(|kind| U::get_acl(d, d.positive()?, kind)),
+    )
+}
+
+/// # Safety
+///
+/// Only called by the VFS as `->set_acl` of an inode built with these operations, with
+/// `dentry` (positive, one of ours) referenced and `acl` NULL or valid for the call.
+unsafe extern "C" fn set_acl_cb<U: InodeOperations>(
+    _idmap: *mut bindings::mnt_idmap,
+    dentry: *mut bindings::dentry,
+    acl: *mut kernel::bindings::posix_acl,
+    kind: c_int,
+) -> c_int {
+    // SAFETY: the VFS holds `dentry`, one of ours, for the call.
+    let d = unsafe { OwnDentry::<U::Fs>::from_raw(dentry) };
+    let acl = (!acl.is_null())
+        // SAFETY: the caller's ACL, referenced and not changed for the call.
+        .then(|| unsafe { PosixAcl::from_raw(acl.cast::<bindings::posix_acl>()) });
+    from_result(|| {
+        let kind = AclType::from_raw(kind).ok_or(EINVAL)?;
+        U::set_acl(d, d.positive()?, acl, kind).map(|()| 0)
+    })
 }

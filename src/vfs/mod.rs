@@ -27,7 +27,7 @@
 //!   type name its module chooses at load time, and
 //!   `#[vtable]` traits for inode and file operations whose tables are built at compile time;
 //! - the calls a stacking filesystem makes on the real objects below it: lookup, getattr,
-//!   statfs, readlink, xattrs, opening backing files and forwarding I/O to them;
+//!   statfs, readlink, xattrs, POSIX ACLs, opening backing files and forwarding I/O to them;
 //! - trace events ([`trace`]): every change made to a real filesystem emits one, from the one
 //!   function here that makes that kind of change. The events themselves (`rovl_events.h` and
 //!   `.c`) are rovl's, so `trace` is the one file here a reuser would rename.
@@ -51,6 +51,7 @@ pub(crate) mod inode_state;
 pub(crate) mod namei;
 pub(crate) mod own_inode;
 pub(crate) mod path;
+pub(crate) mod posix_acl;
 pub(crate) mod readdir;
 pub(crate) mod sb;
 pub(crate) mod seq;

@@ -273,16 +273,26 @@ impl<T: FileSystem> NewInode<T> {
             ((*i).i_mtime_sec, (*i).i_mtime_nsec) = params.times[1];
             ((*i).i_ctime_sec, (*i).i_ctime_nsec) = params.times[2];
             bindings::set_nlink(i, params.nlink);
-            match kind {
+            let iops = match kind {
                 InodeKind::Directory(iops, fops) | InodeKind::Regular(iops, fops) => {
-                    (*i).i_op = &iops.0;
                     (*i).__bindgen_anon_3.i_fop = &fops.0;
+                    iops
                 }
-                InodeKind::Symlink(iops) => (*i).i_op = &iops.0,
+                InodeKind::Symlink(iops) => iops,
                 InodeKind::Special(iops) => {
                     bindings::init_special_inode(i, params.mode, params.rdev);
-                    (*i).i_op = &iops.0;
+                    iops
                 }
+            };
+            (*i).i_op = &iops.0;
+            if iops.reads_acls() {
+                // The ACLs are another filesystem's, which may change them without this inode
+                // knowing: the VFS must ask for them every time, not keep a copy (overlayfs's
+                // `ovl_fill_inode()` does the same).
+                let dont_cache =
+                    bindings::rovl_acl_dont_cache().cast::<kernel::bindings::posix_acl>();
+                (*i).i_acl = dont_cache;
+                (*i).i_default_acl = dont_cache;
             }
             set_rwsem_class(i);
             *(*i.cast::<OwnInode<T>>()).data.get() = Some(data);

@@ -75,6 +75,13 @@ impl Mount {
         // SAFETY: a live mount.
         unsafe { bindings::rovl_mnt_idmap(self.0.get()) }
     }
+
+    /// Whether the mount is idmapped (`is_idmapped_mnt()`): the objects seen through it show
+    /// owners other than their filesystem's.
+    pub(crate) fn is_idmapped(&self) -> bool {
+        // SAFETY: a live mount; its idmapping is set before it is reachable and never changes.
+        unsafe { bindings::rovl_is_idmapped_mnt(self.0.get()) }
+    }
 }
 
 /// Write access to a mount, from [`Mount::want_write`].

@@ -87,3 +87,54 @@ bool rovl_sb_rdonly(const struct super_block *sb)
 {
 	return sb_rdonly(sb);
 }
+
+struct user_namespace *rovl_i_user_ns(const struct inode *inode)
+{
+	return i_user_ns(inode);
+}
+
+vfsgid_t rovl_i_gid_into_vfsgid(struct mnt_idmap *idmap, const struct inode *inode)
+{
+	return i_gid_into_vfsgid(idmap, inode);
+}
+
+kuid_t rovl_vfsuid_into_kuid(vfsuid_t vfsuid)
+{
+	return vfsuid_into_kuid(vfsuid);
+}
+
+kgid_t rovl_vfsgid_into_kgid(vfsgid_t vfsgid)
+{
+	return vfsgid_into_kgid(vfsgid);
+}
+
+bool rovl_is_idmapped_mnt(const struct vfsmount *mnt)
+{
+	return is_idmapped_mnt(mnt);
+}
+
+struct posix_acl *rovl_posix_acl_dup(struct posix_acl *acl)
+{
+	return posix_acl_dup(acl);
+}
+
+void rovl_posix_acl_release(struct posix_acl *acl)
+{
+	posix_acl_release(acl);
+}
+
+bool rovl_is_uncached_acl(struct posix_acl *acl)
+{
+	return is_uncached_acl(acl);
+}
+
+size_t rovl_posix_acl_xattr_size(int count)
+{
+	return posix_acl_xattr_size(count);
+}
+
+/* ACL_DONT_CACHE: the i_acl and i_default_acl of an inode whose ACLs the VFS must not cache */
+struct posix_acl *rovl_acl_dont_cache(void)
+{
+	return ACL_DONT_CACHE;
+}

@@ -73,6 +73,15 @@ impl SuperBlock {
         }
     }
 
+    /// Whether the filesystem has POSIX ACLs (`SB_POSIXACL`, the test of `IS_POSIXACL()`).
+    pub(crate) fn has_posix_acls(&self) -> bool {
+        // SAFETY: an aligned integer, read once; `SB_POSIXACL` is set before the super block is
+        // live (a remount may change other bits meanwhile).
+        unsafe {
+            core::ptr::read_volatile(&raw const (*self.raw()).s_flags) & bindings::SB_POSIXACL != 0
+        }
+    }
+
     /// Whether the super block is mounted read-only.
     pub(crate) fn is_rdonly(&self) -> bool {
         // SAFETY: a live super block.
