@@ -98,7 +98,9 @@ if [ -n "$rootfs_types" ]; then
     rootfs_out=$(mktemp "${TMPDIR:-/tmp}/rovl-rootfs-out.XXXXXX")
     trap 'rm -f "$initrd" "$rootfs_out"' EXIT
     ROVL_KERNEL=$kdir/arch/x86/boot/bzImage ROVL_INITRD=$initrd ROVL_ROOTFS_TYPES=$rootfs_types \
-        "$ROVL_TOP/scripts/test-rootfs.sh" | tee "$rootfs_out"
+        "$ROVL_TOP/scripts/test-rootfs.sh" | tee "$rootfs_out" |
+        # its own "N passed, N failed" reworded: only this script's last line is the total
+        sed -u '$s/^\([0-9]*\) passed, \([0-9]*\) failed$/rovl: rootfs boots: \1 cases passed and \2 failed (in the totals below)/'
     last=$(tail -n1 "$rootfs_out")
     if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
         passed=$((passed + BASH_REMATCH[1]))
