@@ -17,6 +17,18 @@
 #           remount,ro and rw. Then the shutdown: sync, a tmpfs with busybox, pivot_root
 #           into it (the old root at /oldroot: pivot_root out of a running rovl root) and
 #           exec its final stage. rovl.shell=1: an interactive shell before the shutdown.
+#           rovl.run=wait|shell (make run, scripts/run.sh; issue 14, part 4): the top layer is
+#           mounted with cache=none, stage 2 keeps only its first three checks (the ones
+#           that do not depend on the host directory's files nor write to /), then:
+#             wait   shows the / line of /proc/mounts and cats /hello.txt (a file of the
+#                    host directory), prints ROVL-RUN-WAITING-FOR-HOST-EDIT and reads it
+#                    again each second, up to rovl.runwait=N seconds (60), until the host
+#                    has changed it (scripts/run.sh does, when it sees the marker); prints
+#                    the new content, "ROVL-RUN-SEEN ..." (or "ROVL-RUN-NOT-SEEN ...") and
+#                    one case for it
+#             shell  prints how to try it (rovl.share=PATH: the host's name of the directory)
+#                    and runs a shell on the root, as rovl.shell=1
+#           then the same shutdown.
 #   final   on the tmpfs: moves /dev, /proc, /sys back out, the disk to /disk, unmounts the
 #           rest and then the old root (not busy: nothing runs from it any more), unmounts
 #           the disk (ext4 clean on the disk: scripts/test-rootfs.sh looks at it after the
@@ -27,7 +39,16 @@
 # "ROVL-GUEST-END" as for the test boot. A stage that cannot go on reports every case it
 # did not reach as failed and powers off (PID 1 must not exit: the kernel would panic).
 export PATH=/sbin:/bin:/usr/sbin:/usr/bin HOME=/root
-PLAN=18
+# the number of cases: 18 (scripts/test-rootfs.sh judges them); with rovl.run= (make run)
+# stage 2 has 3 checks instead of 10, and wait adds the host's edit
+set_plan() {
+    case ${RT_RUN:-} in
+        '') PLAN=18 ;;
+        wait) PLAN=12 ;;
+        *) PLAN=11 ;;
+    esac
+}
+set_plan
 LAYERS=/run/layers
 B=$LAYERS/base
 TOP=$LAYERS/top
@@ -84,7 +105,7 @@ finish() {
     kmemleak_report
     echo "# Totals: pass:$RT_PASS fail:$RT_FAIL xfail:0 xpass:0 skip:0 error:0"
     rc=0; [ "$RT_FAIL" -eq 0 ] || rc=1
-    echo "ROVL-GUEST-END mode=rootfs fs=$RT_FS rc=$rc"
+    echo "ROVL-GUEST-END mode=${RT_RUN:+run}${RT_RUN:-rootfs} fs=$RT_FS rc=$rc"
     sync
     poweroff -f
     sleep 3
@@ -94,14 +115,20 @@ finish() {
 }
 
 stage1() {
-    RT_N=0; RT_PASS=0; RT_FAIL=0; RT_FS=rovl; RT_SHELL=
+    RT_N=0; RT_PASS=0; RT_FAIL=0; RT_FS=rovl; RT_SHELL=; RT_RUN=; RT_WAIT=60; RT_SHARE=
     for arg in $(cat /proc/cmdline); do
         case $arg in
             rovl.rootfs=*) RT_FS=${arg#rovl.rootfs=} ;;
             rovl.shell=1) RT_SHELL=1 ;;
+            rovl.run=wait) RT_RUN=wait ;;
+            rovl.run=shell) RT_RUN=shell; RT_SHELL=1 ;;
+            rovl.runwait=*) RT_WAIT=${arg#rovl.runwait=} ;;
+            rovl.share=*) RT_SHARE=${arg#rovl.share=} ;;
         esac
     done
-    export RT_N RT_PASS RT_FAIL RT_FS RT_SHELL
+    case $RT_WAIT in ''|*[!0-9]*) RT_WAIT=60 ;; esac
+    export RT_N RT_PASS RT_FAIL RT_FS RT_SHELL RT_RUN RT_WAIT RT_SHARE
+    set_plan
     echo "TAP version 13"
     echo "1..$PLAN"
     diag "rootfs stage 1 (initramfs, PID $$): the stack ($RT_FS) to become the root"
@@ -131,7 +158,10 @@ stage1() {
     done
     chmod 1777 $B/tmp
     echo base > $B/etc/rootfs-layer
-    mount -t 9p -o "$P9OPTS,ro,cache=loose" scratch $TOP ||
+    # make run: no 9p cache, so that the host's edits are read fresh (README, "Using it")
+    cache=loose
+    [ -z "$RT_RUN" ] || cache=none
+    mount -t 9p -o "$P9OPTS,ro,cache=$cache" scratch $TOP ||
         diag "no host directory to put on top (9p tag scratch)"
     if [ -b /dev/vda ]; then
         mount -t ext4 /dev/vda $D || diag "cannot mount /dev/vda (ext4)"
@@ -172,22 +202,9 @@ $TOP 9p" \
     exec switch_root /newroot /sbin/rovl-rootfs stage2
 }
 
-stage2() {
-    cd /
-    diag "rootfs stage 2 (PID $$): / is the stack"
-    check "/ is $RT_FS: the type of the mount at / (/proc/self/mountinfo), overlayfs's statfs magic" \
-        "/ is FSTYPE, statfs 794c7630" \
-        'echo "/ is $(roottype), statfs $(stat -f -c %t /)"'
-    check "/dev, /proc and /sys are mounted under the new root" \
-"/dev devtmpfs
-/proc proc
-/sys sysfs" \
-        'awk '\''$2 == "/dev" || $2 == "/proc" || $2 == "/sys" { print $2, $3 }'\'' /proc/mounts | sort'
-    check "the layers, as /proc/mounts shows them: the host directory over the base, upper and work on the disk" \
-"lowerdir=$TOP:$B
-upperdir=$D/upper
-workdir=$D/work" \
-        'awk '\''$2 == "/" { print $4 }'\'' /proc/mounts | tr , "\n" | grep -E "^(lowerdir|upperdir|workdir)="'
+# stage 2's checks that need the test's host directory (scripts/test-rootfs.sh's make_top)
+# and write to /: not in rovl.run= mode (make run), where the directory is the user's
+stage2_checks() {
     check "a file of the host directory at its path in /: /usr/local/bin/rootfs-hello runs" \
         "hello from the host" \
         '/usr/local/bin/rootfs-hello'
@@ -233,10 +250,111 @@ touch: rc 1" \
 written" \
         'mount -o remount,rw / && rootopt
          echo "after remount,rw" > /root/after-rw && echo written'
+}
+
+# rovl.run=wait (make run without a terminal): the host edits /hello.txt while the guest
+# reads it through /; one case: the edit is seen, through / as through the layer's mount
+RUN_FILE=/hello.txt
+run_wait() {
+    echo "rovl: / is $(roottype | sed "s/FSTYPE/$RT_FS/"); its line in /proc/mounts:"
+    awk '$2 == "/"' /proc/mounts | sed 's/^/rovl:   /'
+    echo "rovl: its top layer, the host directory (9p, no cache):"
+    awk -v t=$TOP '$2 == t' /proc/mounts | sed 's/^/rovl:   /'
+    if ! before=$(cat $RUN_FILE 2>&1); then
+        notok "the host's edit of $RUN_FILE seen through / without a remount"
+        diag "cat $RUN_FILE: $before (no $RUN_FILE in the host directory)"
+        return
+    fi
+    echo "rovl: cat $RUN_FILE"
+    printf '%s\n' "$before" | sed 's/^/rovl:   | /'
+    echo "ROVL-RUN-WAITING-FOR-HOST-EDIT: waiting up to ${RT_WAIT}s for $RUN_FILE to change on the host"
+    i=0; now=$before
+    while [ "$i" -lt "$RT_WAIT" ]; do
+        sleep 1
+        i=$((i + 1))
+        now=$(cat $RUN_FILE 2>/dev/null) || { now=$before; continue; }
+        [ "$now" = "$before" ] || break
+    done
+    if [ "$now" = "$before" ]; then
+        echo "ROVL-RUN-NOT-SEEN: $RUN_FILE unchanged after ${RT_WAIT}s"
+        notok "the host's edit of $RUN_FILE seen through / without a remount"
+        diag "no change in ${RT_WAIT}s (did the host edit it?)"
+        return
+    fi
+    echo "rovl: $RUN_FILE changed on the host; cat $RUN_FILE after ${i}s:"
+    printf '%s\n' "$now" | sed 's/^/rovl:   | /'
+    echo "ROVL-RUN-SEEN: the host's edit, seen through / without a remount"
+    # the same through the layer's own mount, and no copy in the upper layer
+    top=$(cat $TOP$RUN_FILE 2>&1)
+    if [ "$top" = "$now" ] && [ ! -e $D/upper$RUN_FILE ]; then
+        ok "the host's edit of $RUN_FILE seen through / without a remount (${i}s)"
+    else
+        notok "the host's edit of $RUN_FILE seen through / without a remount (${i}s)"
+        _block "through the top layer's mount ($TOP$RUN_FILE)" "$top"
+        [ ! -e $D/upper$RUN_FILE ] || diag "a copy in the upper layer: $D/upper$RUN_FILE"
+    fi
+}
+
+# rovl.run=shell (make run on a terminal): how to try it, before the shell
+run_hint() {
+    share=${RT_SHARE:-the host directory (ROVL_SHARE, default out/share/ in the repository)}
+    cat <<EOT
+
+rovl: / is $(roottype | sed "s/FSTYPE/$RT_FS/"): the host directory
+rovl:     $share
+rovl: on top (9p, read-only, no cache), the initramfs below it, the ext4 disk as the
+rovl: upper layer (your writes in the guest go there). A file of the host directory is
+rovl: at the same path in /: DIR/a/b there is /a/b here.
+EOT
+    if [ -f $TOP$RUN_FILE ]; then
+        hello=
+        [ ! -x $TOP/usr/local/bin/hello ] || hello="; hello"
+        cat <<EOT
+rovl: Try it:
+rovl:     cat $RUN_FILE$hello         (here, in the guest)
+rovl:     edit ${RUN_FILE#/}${hello:+ or usr/local/bin/hello} in that directory (on the host)
+rovl:     cat $RUN_FILE$hello         (here again: the host's change, no remount)
+EOT
+    fi
+    cat <<EOT
+rovl: A file the host replaces by a rename, or a name this guest looked up before it
+rovl: existed, shows after: echo 2 > /proc/sys/vm/drop_caches (README, "Using it").
+rovl: grep ' / ' /proc/mounts shows the stack; exit the shell to shut down cleanly.
+
+EOT
+}
+
+stage2() {
+    cd /
+    diag "rootfs stage 2 (PID $$): / is the stack"
+    check "/ is $RT_FS: the type of the mount at / (/proc/self/mountinfo), overlayfs's statfs magic" \
+        "/ is FSTYPE, statfs 794c7630" \
+        'echo "/ is $(roottype), statfs $(stat -f -c %t /)"'
+    check "/dev, /proc and /sys are mounted under the new root" \
+"/dev devtmpfs
+/proc proc
+/sys sysfs" \
+        'awk '\''$2 == "/dev" || $2 == "/proc" || $2 == "/sys" { print $2, $3 }'\'' /proc/mounts | sort'
+    check "the layers, as /proc/mounts shows them: the host directory over the base, upper and work on the disk" \
+"lowerdir=$TOP:$B
+upperdir=$D/upper
+workdir=$D/work" \
+        'awk '\''$2 == "/" { print $4 }'\'' /proc/mounts | tr , "\n" | grep -E "^(lowerdir|upperdir|workdir)="'
+    case $RT_RUN in
+        '') stage2_checks ;;
+        wait) run_wait ;;
+        shell) run_hint ;;
+    esac
 
     if [ -n "$RT_SHELL" ]; then
         echo "rootfs: a shell on the $RT_FS root (the layers under $LAYERS); exit it to shut down"
-        setsid cttyhack sh -l
+        if [ -n "$RT_RUN" ]; then
+            # make run: the host directory's usr/local/bin on the shell's PATH (its hello);
+            # only the shell's: the shutdown below keeps the usual one
+            PATH=/usr/local/sbin:/usr/local/bin:$PATH setsid cttyhack sh -l
+        else
+            setsid cttyhack sh -l
+        fi
     fi
 
     # The shutdown: a tmpfs with busybox becomes the root, the stack is unmounted from there.
