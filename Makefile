@@ -82,8 +82,12 @@ stress:
 bench:
 	@$(ROVL_TOP)/scripts/bench.sh
 
-# `make run`: the demo in the guest; `make run DEMO=podman`: podman and buildah
-# on rovl loaded as overlay (qemu/demo-podman.sh).
+# `make run`: the guest with rovl as its root filesystem and a host directory on top
+# (ROVL_SHARE, default out/share/): on a terminal a shell in it, where the host's edits
+# show at once; without one (CI, make run </dev/null) the host edits out/share/hello.txt
+# and the guest must see it (scripts/run.sh). `make run DEMO=basic`: the demo of rovl's
+# mounts (qemu/demo.sh); `make run DEMO=podman`: podman and buildah on rovl loaded as
+# overlay (qemu/demo-podman.sh).
 run:
 	@DEMO=$(DEMO) $(ROVL_TOP)/scripts/run.sh
 
