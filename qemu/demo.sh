@@ -1,5 +1,5 @@
 #!/bin/sh
-# rovl demo (make run): load the module, mount one read-only lower layer,
+# rovl demo (make run DEMO=basic): load the module, mount one read-only lower layer,
 # look around, show that writes fail with EROFS, unmount, unload.
 export PATH=/sbin:/bin:/usr/sbin:/usr/bin
 KO=${ROVL_KO:-/lib/modules/rust_ovl.ko}
