@@ -25,6 +25,7 @@
 # ($ROVL_CACHE/guest-rootfs-FS.log: the latest).
 set -uo pipefail
 . "$(dirname "$0")/env.sh"
+. "$(dirname "$0")/judge-log.sh"
 cd "$ROVL_TOP"
 export PATH=$PATH:/usr/sbin:/sbin    # mkfs.ext4, dumpe2fs, debugfs, e2fsck
 
@@ -99,23 +100,8 @@ for fs in $types; do
 
     # --- the guest's own verdict ---------------------------------------------------------
     [ "$qrc" -ne 124 ] || extra "guest timed out (ROVL_ROOTFS_TIMEOUT=${ROVL_ROOTFS_TIMEOUT:-600}s)"
-    totals=$(grep -a '^# Totals: pass:[0-9]* fail:[0-9]* xfail:' "$log" | tail -n1)
-    if [ -n "$totals" ]; then
-        passed=$((passed + $(sed -n 's/.*Totals: pass:\([0-9]*\).*/\1/p' <<<"$totals")))
-        failed=$((failed + $(sed -n 's/.* fail:\([0-9]*\).*/\1/p' <<<"$totals")))
-    else
-        extra "the guest printed no '# Totals:' line"
-    fi
     finished=1
-    grep -aq '^ROVL-GUEST-END ' "$log" || { finished=; extra "no end marker: the guest hung, crashed or timed out"; }
-    grep -aE '^(# )?not ok ' "$log" | sed "s/^/rovl: rootfs $fs: /"
-    scan=$("$ROVL_TOP/scripts/scan-log.sh" "$log")
-    nrep=$?
-    if [ "$nrep" -gt 0 ]; then
-        sed 's/^/rovl: /' <<<"$scan"
-        extra "kernel log: $nrep report(s) of kernel trouble (counted as $nrep failures)"
-        failed=$((failed + nrep - 1))
-    fi
+    judge_log "$log" "rovl: rootfs $fs: " || finished=
 
     # --- what the shutdown left on the disk ------------------------------------------------
     sb=$(dumpe2fs -h "$disk" 2>/dev/null)

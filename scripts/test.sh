@@ -20,6 +20,7 @@
 # skips them; ROVL_ROOTFS_TIMEOUT their time limit, see scripts/test-rootfs.sh).
 set -uo pipefail
 . "$(dirname "$0")/env.sh"
+. "$(dirname "$0")/judge-log.sh"
 cd "$ROVL_TOP"
 
 passed=0; failed=0
@@ -67,26 +68,8 @@ echo "rovl: guest ran $((t1 - t0))s (qemu exit $qrc), serial log $log"
 
 # --- judge the log ----------------------------------------------------------
 [ "$qrc" -ne 124 ] || extra "guest timed out (ROVL_TIMEOUT=${ROVL_TIMEOUT:-3600}s)"
-# run.sh's totals; KUnit prints its own "# Totals: pass:N fail:N skip:N total:N"
-# to the console when the module loads, which must not stand in for them.
-totals=$(grep -a '^# Totals: pass:[0-9]* fail:[0-9]* xfail:' "$log" | tail -n1)
-if [ -n "$totals" ]; then
-    passed=$(sed -n 's/.*Totals: pass:\([0-9]*\).*/\1/p' <<<"$totals")
-    failed=$((failed + $(sed -n 's/.* fail:\([0-9]*\).*/\1/p' <<<"$totals")))
-else
-    extra "the guest printed no '# Totals:' line"
-fi
-grep -aq '^ROVL-GUEST-END ' "$log" || extra "no end marker: the guest hung, crashed or timed out"
-grep -aE '^(# )?not ok ' "$log" | sed 's/^/rovl: /'
-
-# kernel splats: each report is one more failure (scripts/scan-log.sh)
-scan=$("$ROVL_TOP/scripts/scan-log.sh" "$log")
-nrep=$?
-if [ "$nrep" -gt 0 ]; then
-    sed 's/^/rovl: /' <<<"$scan"
-    extra "kernel log: $nrep report(s) of kernel trouble (counted as $nrep failures)"
-    failed=$((failed + nrep - 1))
-fi
+# run.sh's totals, the end marker, the kernel's reports (scripts/judge-log.sh)
+judge_log "$log" "rovl: "
 
 # --- rovl as the root filesystem: its own boots, judged by test-rootfs.sh ------------
 rootfs_types=${ROVL_ROOTFS_TYPES:-overlay rovl}
